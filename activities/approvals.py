@@ -1,0 +1,30 @@
+"""Recording gate decisions (审批记录) in the ledger."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.context import ActivityContext
+from warmth.contracts import Activities, DecisionRecord
+from warmth.domain.events import EventType, LedgerEvent, campaign_stream
+from warmth.store import ledger
+
+
+class ApprovalActivities:
+    def __init__(self, ctx: ActivityContext) -> None:
+        self._ctx = ctx
+
+    @activity.defn(name=Activities.RECORD_DECISION)
+    def record_decision(self, inp: DecisionRecord) -> None:
+        o = inp.outcome
+        event = LedgerEvent(
+            campaign_id=inp.campaign_id,
+            stream=campaign_stream(inp.campaign_id),
+            type=EventType.GATE_APPROVED if o.approved else EventType.GATE_REJECTED,
+            payload={"gate": o.gate.value, "round": o.round, "comment": o.comment},
+            actor=o.decided_by,
+            at=o.decided_at,
+            idempotency_key=f"{inp.campaign_id}:gate:{o.gate.value}:{o.round}",
+        )
+        with self._ctx.engine.begin() as conn:
+            ledger.append(conn, [event])

@@ -1,0 +1,1 @@
+"""Warmth: durable orchestration of winter relief campaigns (送温暖)."""

@@ -1,0 +1,310 @@
+"""The ``warmth`` command. Each command parses, calls ``warmth.service`` and prints.
+
+A user's mistake (unknown campaign, server not running, bad plan) is one clear line
+on stderr and a non-zero exit, never a traceback. Every command takes ``--json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from pydantic import BaseModel
+
+from warmth import service
+from warmth.domain.errors import WarmthError
+from warmth.domain.phases import Phase
+from warmth.logging import configure
+from warmth.planfile import load_plan
+from warmth.settings import Settings
+
+app = typer.Typer(
+    name="warmth",
+    help="Warmth: winter relief campaigns (送温暖) on Temporal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+campaign_app = typer.Typer(
+    help="Start, follow and list campaigns (专项行动).", no_args_is_help=True
+)
+app.add_typer(campaign_app, name="campaign")
+
+T = TypeVar("T")
+JSON_OPT = typer.Option(False, "--json", help="machine-readable output")
+
+
+class State:
+    settings: Settings = Settings()
+
+
+@app.callback()
+def _options(
+    address: str | None = typer.Option(None, help="Temporal host:port (WARMTH_TEMPORAL_ADDRESS)"),
+    namespace: str | None = typer.Option(None, help="Temporal namespace"),
+    task_queue: str | None = typer.Option(None, help="task queue of the workers"),
+    store: str | None = typer.Option(None, help="store URL (WARMTH_STORE_URL)"),
+    data_dir: Path | None = typer.Option(None, help="local state directory (default .warmth)"),
+) -> None:
+    updates: dict[str, Any] = {
+        "temporal_address": address,
+        "temporal_namespace": namespace,
+        "task_queue": task_queue,
+        "store_url": store,
+        "data_dir": data_dir,
+    }
+    State.settings = Settings().model_copy(update={k: v for k, v in updates.items() if v})
+    configure(State.settings.log_level, State.settings.log_json)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _run(make: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except WarmthError as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+def _sync(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except WarmthError as exc:
+        _fail(str(exc))
+    raise AssertionError("unreachable")
+
+
+def _print_json(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _engine() -> Any:
+    from warmth.store.engine import open_store_engine
+
+    return open_store_engine(State.settings.resolved_store_url())
+
+
+async def _client() -> Any:
+    from warmth.temporal import connect
+
+    return await connect(State.settings)
+
+
+# ---- server and worker -----------------------------------------------------------------------
+
+
+@app.command()
+def server(json_out: bool = JSON_OPT) -> None:
+    """Run the embedded Temporal dev server (SQLite file under .warmth/, Web UI)."""
+    from warmth.devserver import server_command
+
+    s = State.settings
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    info = {"address": s.temporal_address, "ui": s.ui_url, "db": str(s.temporal_db_file)}
+    if json_out:
+        _print_json(info)
+    else:
+        typer.echo(f"Temporal dev server on {s.temporal_address}, Web UI at {s.ui_url}")
+        typer.echo(f"state kept in {s.temporal_db_file}; Ctrl-C to stop")
+    try:
+        raise typer.Exit(subprocess.call(server_command(s)))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker for every workflow and activity (stops cleanly on SIGTERM/SIGINT)."""
+    from workers.main import run_worker
+
+    _run(lambda: run_worker(State.settings))
+
+
+# ---- campaigns ----------------------------------------------------------------------------------
+
+
+@campaign_app.command("start")
+def campaign_start(
+    plan_file: Path = typer.Argument(..., help="the campaign plan (YAML)"),
+    roster: list[Path] = typer.Option([], "--roster", help="roster file(s) to import"),
+    campaign_id: str | None = typer.Option(None, "--id", help="campaign id (default: plan code)"),
+    actor: str = typer.Option(os.environ.get("USER", "ops"), "--as", help="who starts it"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Start a campaign from its plan."""
+    plan = _sync(lambda: load_plan(plan_file))
+
+    async def go() -> str:
+        client = await _client()
+        return await service.start_campaign(
+            client,
+            _engine(),
+            State.settings.task_queue,
+            plan,
+            campaign_id=campaign_id,
+            roster_files=roster,
+            actor=actor,
+            batch_size=State.settings.batch_size,
+        )
+
+    cid = _run(go)
+    if json_out:
+        _print_json({"campaign_id": cid, "workflow_id": f"campaign:{cid}"})
+    else:
+        typer.echo(f"campaign {cid} started; follow it with `warmth campaign status {cid}`")
+
+
+@campaign_app.command("status")
+def campaign_status(campaign_id: str, json_out: bool = JSON_OPT) -> None:
+    """Where a campaign is: phase, open gate, deadlines and counts per district."""
+
+    async def go() -> Any:
+        return await service.progress(await _client(), campaign_id)
+
+    p = _run(go)
+    if json_out:
+        _print_json(p)
+        return
+    typer.echo(f"{p.name} ({p.campaign_id}) — {p.status}")
+    for s in p.phases:
+        mark = "→" if s.phase == p.phase else " "
+        totals = ", ".join(f"{k}={v}" for k, v in s.totals.items())
+        typer.echo(
+            f" {mark} {s.phase.label_zh:<4} {s.phase:<10} {s.state:<17} round {s.rounds}"
+            f"  deadline {s.deadline:%Y-%m-%d %H:%M}  {totals}"
+        )
+    if p.open_gate:
+        g = p.open_gate
+        typer.echo(
+            f"open gate: {g.phase} (round {g.round}) approvers {', '.join(g.approvers)}"
+            f"; deadline {g.deadline:%Y-%m-%d %H:%M}"
+        )
+    if p.waiting_until:
+        typer.echo(f"waiting until {p.waiting_until:%Y-%m-%d %H:%M:%S}")
+    for district, counts in p.counts.items():
+        typer.echo(f"   {district}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@campaign_app.command("list")
+def campaign_list(json_out: bool = JSON_OPT) -> None:
+    """Every campaign in the store, with its workflow status."""
+
+    async def go() -> list[dict[str, object]]:
+        return await service.list_campaigns(await _client(), _engine())
+
+    rows = _run(go)
+    if json_out:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:<28} {r['status']:<10} {r['created_at']:%Y-%m-%d %H:%M}  {r['name']}")
+
+
+@app.command()
+def approve(
+    campaign_id: str,
+    gate: Phase = typer.Argument(..., help="the phase whose gate to decide"),
+    user: str = typer.Option(..., "--as", help="the approving supervisor's id"),
+    reject: bool = typer.Option(False, "--reject", help="send the phase back for rework"),
+    comment: str = typer.Option("", "--comment", help="why (required when rejecting)"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Approve (or --reject) a phase gate as a supervisor."""
+    s = State.settings
+
+    async def go() -> Any:
+        return await service.decide(
+            await _client(),
+            campaign_id,
+            gate,
+            user,
+            approve=not reject,
+            comment=comment,
+            task_queue=s.task_queue,
+        )
+
+    outcome = _run(go)
+    if json_out:
+        _print_json(outcome)
+    else:
+        verb = "approved" if outcome.approved else "rejected"
+        typer.echo(f"{gate} gate of {campaign_id} {verb} by {user} (round {outcome.round})")
+
+
+@app.command()
+def report(
+    campaign_id: str,
+    out: Path = typer.Option(Path("reports"), "--out", help="directory for the report files"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Write the campaign's report (works during the campaign and at its end)."""
+    paths = _sync(
+        lambda: service.write_report(_engine(), campaign_id, out, State.settings.language)
+    )
+    if json_out:
+        _print_json({"files": [str(p) for p in paths]})
+    else:
+        for p in paths:
+            typer.echo(str(p))
+
+
+@app.command()
+def demo(
+    households: int = typer.Option(2000, min=10, help="synthetic households to generate"),
+    step: float = typer.Option(10.0, min=2.0, help="seconds between phases"),
+    no_worker: bool = typer.Option(False, "--no-worker", help="use workers already running"),
+    verbose: bool = typer.Option(False, "--verbose", help="show the worker's logs"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Run a whole sample campaign on the embedded server and print its summary."""
+    from warmth.demo_runner import run_demo
+
+    s = State.settings
+    if not verbose:  # keep the demo's own lines readable; notifications are in the outbox
+        configure("WARNING", s.log_json)
+    say: Callable[[str], None] = (lambda _m: None) if json_out else typer.echo
+
+    async def go() -> Any:
+        return await run_demo(s, households, say, start_worker=not no_worker, step_seconds=step)
+
+    campaign_id, totals, _final = _run(go)
+    if json_out:
+        _print_json(
+            {
+                "campaign_id": campaign_id,
+                "summary": totals.model_dump(mode="json"),
+                "web_ui": s.ui_url,
+            }
+        )
+        return
+    paths = service.write_report(_engine(), campaign_id, s.data_dir / "reports", s.language)
+    typer.echo("")
+    typer.echo(paths[1].read_text(encoding="utf-8"))
+    typer.echo(f"report: {paths[0].parent}")
+    typer.echo(
+        f"Web UI: run `warmth server`, then open {s.ui_url}/namespaces/"
+        f"{s.temporal_namespace}/workflows/campaign:{campaign_id}"
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

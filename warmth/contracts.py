@@ -1,0 +1,230 @@
+"""The messages that cross Temporal boundaries: workflow, update, query and activity I/O.
+
+Only ids, counts and decisions travel here; households stay in the store. These
+models are passed through the workflow sandbox, so this module must stay pure
+(pydantic + stdlib) and never read a clock: callers pass ``workflow.now()`` in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warmth.domain.phases import Phase
+
+Counts = dict[str, int]
+"""Named counters, e.g. {"households": 1200, "deliveries": 2400}."""
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# ---- campaign workflow -----------------------------------------------------------------
+
+
+class PhaseSchedule(_Msg):
+    phase: Phase
+    start: datetime
+    deadline: datetime
+    approvers: list[str]
+    reminders: list[timedelta]
+
+
+class Approver(_Msg):
+    id: str
+    name: str
+    scope: str  # jurisdiction path; "" is the whole city
+
+
+class CampaignInput(_Msg):
+    campaign_id: str
+    name: str
+    districts: list[str]
+    phases: list[PhaseSchedule]
+    supervisors: list[Approver]
+    escalation_interval: timedelta
+    roster_files: list[str] = Field(default_factory=list)
+    batch_size: int = 1000
+    max_batches_per_run: int | None = Field(
+        default=None, description="continue-as-new after this many batches (tests force it)"
+    )
+
+
+class GateDecision(_Msg):
+    """A supervisor's decision on a phase gate (审批), sent as a workflow update."""
+
+    gate: Phase
+    user: str
+    approve: bool
+    comment: str = ""
+
+
+class GateOutcome(_Msg):
+    gate: Phase
+    round: int
+    approved: bool
+    decided_by: str
+    decided_at: datetime
+    comment: str
+
+
+class OpenGate(_Msg):
+    phase: Phase
+    round: int
+    approvers: list[str]
+    opened_at: datetime
+    deadline: datetime
+    reminders_sent: int
+    escalations_sent: int
+
+
+class PhaseStatus(_Msg):
+    phase: Phase
+    start: datetime
+    deadline: datetime
+    state: Literal["pending", "waiting", "working", "awaiting_approval", "approved"]
+    rounds: int
+    totals: Counts
+    decisions: list[GateOutcome]
+
+
+class CampaignProgress(_Msg):
+    campaign_id: str
+    name: str
+    status: Literal["running", "completed"]
+    phase: Phase | None
+    waiting_until: datetime | None
+    open_gate: OpenGate | None
+    phases: list[PhaseStatus]
+    counts: dict[str, Counts]  # district -> counters, latest from each phase
+
+
+class SummaryTotals(_Msg):
+    """Campaign totals computed from the ledger alone (auditable, recomputable)."""
+
+    households: int
+    by_category: Counts
+    by_district: Counts
+    deliveries: int
+    deliveries_by_item: Counts
+    amounts_by_source: dict[str, Decimal]
+    callbacks: int
+    rejected_rows: int
+    merged_records: int
+
+
+class CampaignResult(_Msg):
+    campaign_id: str
+    summary: SummaryTotals
+
+
+# ---- phase workflows ----------------------------------------------------------------------
+
+
+class PhaseCarry(_Msg):
+    """What a phase workflow carries across continue-as-new: cursors per district."""
+
+    cursors: dict[str, str | None] = Field(default_factory=dict)
+    finished: list[str] = Field(default_factory=list)
+    staged: bool = False
+
+
+class PhaseInput(_Msg):
+    campaign_id: str
+    phase: Phase
+    round: int
+    districts: list[str]
+    batch_size: int
+    roster_files: list[str] = Field(default_factory=list)
+    rework_comment: str = ""
+    carry: PhaseCarry = Field(default_factory=PhaseCarry)
+    max_batches_per_run: int | None = None
+
+
+class PhaseResult(_Msg):
+    phase: Phase
+    round: int
+    counts: dict[str, Counts]  # per district, read back from the store
+    totals: Counts
+    summary: SummaryTotals | None = None
+
+
+# ---- activities -----------------------------------------------------------------------------
+
+
+class StageRosterInput(_Msg):
+    campaign_id: str
+    files: list[str]
+    actor: str
+
+
+class StageRosterResult(_Msg):
+    rows: int
+    accepted: int
+    rejected: int
+    staged_by_district: Counts
+
+
+class BatchInput(_Msg):
+    """One batch of one district's households, after ``after`` in person-key order."""
+
+    campaign_id: str
+    district: str
+    after: str | None
+    limit: int
+    round: int = 1
+
+
+class BatchResult(_Msg):
+    """The batch's resulting state, read back from the store (not what this attempt did)."""
+
+    next_after: str | None
+    households: int
+    done: bool
+
+
+class DistrictInput(_Msg):
+    campaign_id: str
+    district: str
+    phase: Phase
+
+
+class CampaignRef(_Msg):
+    campaign_id: str
+
+
+class DecisionRecord(_Msg):
+    campaign_id: str
+    outcome: GateOutcome
+
+
+class Notification(_Msg):
+    """A message to people (reminder, escalation, notice). Sent at most once per key."""
+
+    campaign_id: str
+    kind: str  # template name: gate_opened, gate_reminder, gate_escalation, gate_rejected …
+    recipients: list[str]
+    data: dict[str, str]
+    idempotency_key: str
+
+
+class NotificationResult(_Msg):
+    sent: bool  # False when the key had been sent already
+    channel: str
+
+
+# Activity names are part of the wire contract between workflows and workers.
+class Activities:
+    STAGE_ROSTER = "survey.stage_roster"
+    REGISTER_HOUSEHOLDS = "survey.register_households"
+    ASSIGN_RESPONSIBILITY = "mobilize.assign_responsibility"
+    ISSUE_AID = "distribute.issue_aid"
+    DRAW_CALLBACKS = "followup.draw_callbacks"
+    COUNT_DISTRICT = "progress.count_district"
+    SUMMARIZE = "summarize.compute"
+    RECORD_DECISION = "ledger.record_decision"
+    NOTIFY = "notify.send"

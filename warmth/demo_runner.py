@@ -1,0 +1,143 @@
+"""Running the demo campaign end to end on the embedded server, as a supervisor would."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+
+from warmth import service
+from warmth.contracts import CampaignProgress, SummaryTotals
+from warmth.demo import demo_plan, write_demo_roster
+from warmth.devserver import DevServer
+from warmth.planfile import dump_plan
+from warmth.settings import Settings
+from warmth.store.engine import open_store_engine
+from warmth.temporal import connect
+
+Say = Callable[[str], None]
+
+
+async def run_demo(
+    settings: Settings,
+    households: int,
+    say: Say,
+    *,
+    start_worker: bool = True,
+    step_seconds: float = 10.0,
+    reject_once: bool = True,
+) -> tuple[str, SummaryTotals, CampaignProgress]:
+    """Generate a city, start a campaign, approve every gate, return its summary.
+
+    The demo rejects the mobilize gate once (with a comment) to show a rework round.
+    """
+    from workers.registry import build_worker  # the demo is a composition root too
+
+    demo_dir = settings.data_dir / "demo"
+    async with DevServer(settings) as server:
+        if server.started_here:
+            say(
+                f"Temporal dev server started: {settings.temporal_address}"
+                f"  Web UI {settings.ui_url}"
+            )
+        engine = open_store_engine(settings.resolved_store_url())
+        client = await connect(settings)
+        now = datetime.now(UTC)
+        campaign_id = f"demo-{now:%Y%m%d-%H%M%S}"
+        plan = demo_plan(now + timedelta(seconds=2), timedelta(seconds=step_seconds))
+        plan = plan.model_copy(update={"code": campaign_id})
+        roster = demo_dir / f"{campaign_id}-roster.csv"
+        write_demo_roster(roster, plan.jurisdiction, households)
+        (demo_dir / f"{campaign_id}-plan.yaml").write_text(dump_plan(plan), encoding="utf-8")
+        say(f"roster: {roster} ({households} households, with duplicates and bad rows)")
+        worker_cm = (
+            build_worker(
+                client,
+                settings.task_queue,
+                engine,
+                settings.person_key_secret.get_secret_value().encode(),
+                language=settings.language,
+            )
+            if start_worker
+            else contextlib.nullcontext()
+        )
+        async with worker_cm:
+            await service.start_campaign(
+                client,
+                engine,
+                settings.task_queue,
+                plan,
+                campaign_id=campaign_id,
+                roster_files=[roster],
+                actor="ops.demo",
+                batch_size=settings.batch_size,
+            )
+            say(f"campaign {campaign_id} started: {plan.name}")
+            final = await _drive(client, settings, campaign_id, say, reject_once)
+            await service.result(client, campaign_id)
+        totals = service.summary(engine, campaign_id)
+        engine.dispose()
+    return campaign_id, totals, final
+
+
+async def _drive(
+    client: Client, settings: Settings, campaign_id: str, say: Say, reject_once: bool
+) -> CampaignProgress:
+    """Poll the campaign and decide each gate as its supervisor would."""
+    rejected = False
+    last = ""
+    while True:
+        p = await service.progress(client, campaign_id)
+        line = _describe(p)
+        if line != last:
+            say(line)
+            last = line
+        if p.status == "completed":
+            return p
+        gate = p.open_gate
+        if gate is not None:
+            user = gate.approvers[0]
+            if reject_once and not rejected and gate.phase == "mobilize":
+                outcome = await service.decide(
+                    client,
+                    campaign_id,
+                    gate.phase,
+                    user,
+                    approve=False,
+                    comment="请核实各社区责任单位后重新报送",
+                    task_queue=settings.task_queue,
+                )
+                rejected = True
+                say(f"  ✗ {user} rejected {gate.phase} (round {outcome.round}): {outcome.comment}")
+            else:
+                outcome = await service.decide(
+                    client,
+                    campaign_id,
+                    gate.phase,
+                    user,
+                    approve=True,
+                    comment="同意",
+                    task_queue=settings.task_queue,
+                )
+                say(f"  ✓ {user} approved {gate.phase} (round {outcome.round})")
+        await asyncio.sleep(0.3)
+
+
+def _describe(p: CampaignProgress) -> str:
+    if p.status == "completed":
+        return "campaign completed"
+    current = next((s for s in p.phases if s.phase == p.phase), None)
+    if current is None:
+        return "starting"
+    text = f"[{current.phase.label_zh} {current.phase}] {current.state} round {current.rounds}"
+    if current.totals:
+        text += "  " + ", ".join(f"{k}={v}" for k, v in current.totals.items() if v)
+    return text
+
+
+def demo_output_dir(settings: Settings) -> Path:
+    return settings.data_dir / "reports"

@@ -1,0 +1,48 @@
+"""Ledger events (台账事件): past-tense facts with who, when and an idempotency key.
+
+The idempotency key names the fact itself — (campaign, person, item) for an aid
+issue — never the attempt, so a retried activity or a repeated command that states
+the same fact again is recognised and recorded once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class EventType:
+    CAMPAIGN_CREATED = "CampaignCreated"
+    ROSTER_CHECKED = "RosterChecked"
+    HOUSEHOLD_REGISTERED = "HouseholdRegistered"
+    HOUSEHOLD_MERGED = "HouseholdMerged"
+    RESPONSIBILITY_ASSIGNED = "ResponsibilityAssigned"
+    AID_ISSUED = "AidIssued"
+    CALLBACK_DRAWN = "CallbackDrawn"
+    GATE_APPROVED = "GateApproved"
+    GATE_REJECTED = "GateRejected"
+    SUMMARY_COMPUTED = "SummaryComputed"
+
+
+class LedgerEvent(BaseModel):
+    """One fact to append. ``stream`` groups the facts about one thing (a household)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: str
+    stream: str
+    type: str
+    payload: dict[str, Any]
+    actor: str
+    at: datetime
+    idempotency_key: str
+
+
+def campaign_stream(campaign_id: str) -> str:
+    return f"campaign:{campaign_id}"
+
+
+def household_stream(campaign_id: str, person_key: str) -> str:
+    return f"household:{campaign_id}:{person_key}"

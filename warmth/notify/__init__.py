@@ -1,0 +1,1 @@
+"""Notifications: templates and the channels that carry them."""

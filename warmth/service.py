@@ -1,0 +1,226 @@
+"""The service layer: what the CLI (and later an HTTP API) can ask of Warmth.
+
+No presentation here, and no logic in the command functions that call it: each
+operation is one function over a Temporal client and the store.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from warmth.contracts import (
+    Approver,
+    CampaignInput,
+    CampaignProgress,
+    CampaignResult,
+    GateDecision,
+    GateOutcome,
+    PhaseSchedule,
+    SummaryTotals,
+)
+from warmth.domain.errors import NotFound, Rejected
+from warmth.domain.phases import PHASE_ORDER, Phase
+from warmth.domain.plan import CampaignPlan
+from warmth.store import campaigns as campaign_store
+from warmth.store import stats
+from warmth.temporal import campaign_workflow_id
+
+CAMPAIGN_WORKFLOW = "Campaign"
+
+
+def campaign_input(
+    plan: CampaignPlan,
+    campaign_id: str,
+    roster_files: list[Path],
+    batch_size: int = 1000,
+    max_batches_per_run: int | None = None,
+) -> CampaignInput:
+    """The workflow's input: ids, the dated schedule and who approves; no household data."""
+    return CampaignInput(
+        campaign_id=campaign_id,
+        name=plan.name,
+        districts=plan.jurisdiction.district_names(),
+        phases=[
+            PhaseSchedule(
+                phase=phase,
+                start=plan.phases[phase].start,
+                deadline=plan.phases[phase].deadline,
+                approvers=plan.phases[phase].approvers,
+                reminders=plan.phases[phase].reminders,
+            )
+            for phase in PHASE_ORDER
+        ],
+        supervisors=[
+            Approver(id=s.id, name=s.name, scope=plan.jurisdiction.normalize_scope(s.scope))
+            for s in plan.supervisors
+        ],
+        escalation_interval=plan.escalation_interval,
+        roster_files=[str(p.resolve()) for p in roster_files],
+        batch_size=batch_size,
+        max_batches_per_run=max_batches_per_run,
+    )
+
+
+async def start_campaign(
+    client: Client,
+    engine: Engine,
+    task_queue: str,
+    plan: CampaignPlan,
+    *,
+    campaign_id: str | None = None,
+    roster_files: list[Path] | None = None,
+    actor: str = "ops",
+    batch_size: int = 1000,
+    max_batches_per_run: int | None = None,
+) -> str:
+    """Record the campaign in the store and start its workflow; returns the campaign id."""
+    campaign_id = campaign_id or plan.code
+    files = list(roster_files or [])
+    for f in files:
+        if not f.is_file():
+            raise NotFound(f"roster file {f} does not exist")
+    campaign_store.create_campaign(engine, campaign_id, plan, actor, datetime.now(UTC))
+    try:
+        await client.start_workflow(
+            CAMPAIGN_WORKFLOW,
+            campaign_input(plan, campaign_id, files, batch_size, max_batches_per_run),
+            id=campaign_workflow_id(campaign_id),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+    except WorkflowAlreadyStartedError:
+        raise Rejected(f"campaign {campaign_id} has already been started") from None
+    return campaign_id
+
+
+async def progress(client: Client, campaign_id: str) -> CampaignProgress:
+    handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
+    try:
+        return await handle.query("progress", result_type=CampaignProgress)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"unknown campaign {campaign_id!r}") from None
+        raise
+
+
+async def result(client: Client, campaign_id: str) -> CampaignResult:
+    """Wait for a campaign to complete and return its result."""
+    handle = client.get_workflow_handle(
+        campaign_workflow_id(campaign_id), result_type=CampaignResult
+    )
+    return await handle.result()
+
+
+async def decide(
+    client: Client,
+    campaign_id: str,
+    gate: Phase,
+    user: str,
+    *,
+    approve: bool,
+    comment: str = "",
+    task_queue: str = "warmth",
+    timeout: timedelta = timedelta(seconds=15),
+) -> GateOutcome:
+    """A supervisor's approval or rejection of a gate, as a workflow update."""
+    handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
+    decision = GateDecision(gate=gate, user=user, approve=approve, comment=comment)
+    try:
+        return await handle.execute_update(
+            "decide_gate", decision, result_type=GateOutcome, rpc_timeout=timeout
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise Rejected(f"{gate} gate of {campaign_id}: {reason}") from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise Rejected(
+            f"no answer from campaign {campaign_id} within {timeout.total_seconds():.0f} s:"
+            f" is a worker running for task queue {task_queue!r}? (`warmth worker`)"
+        ) from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"unknown campaign {campaign_id!r}") from None
+        raise
+
+
+async def list_campaigns(client: Client, engine: Engine) -> list[dict[str, object]]:
+    """Campaigns from the store's read model, each with its workflow's status."""
+    out = campaign_store.list_campaigns(engine)
+    for row in out:
+        try:
+            desc = await client.get_workflow_handle(campaign_workflow_id(str(row["id"]))).describe()
+            status: WorkflowExecutionStatus | None = desc.status
+        except RPCError:
+            status = None
+        row["status"] = status.name.lower() if status else "unknown"
+    return out
+
+
+def summary(engine: Engine, campaign_id: str) -> SummaryTotals:
+    campaign_store.get_plan(engine, campaign_id)  # NotFound for an unknown campaign
+    return stats.summarize(engine, campaign_id)
+
+
+def write_report(
+    engine: Engine, campaign_id: str, out_dir: Path, language: str = "zh"
+) -> list[Path]:
+    """Write the campaign's report (JSON and a Markdown page) into ``out_dir``."""
+    plan = campaign_store.get_plan(engine, campaign_id)
+    totals = summary(engine, campaign_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = {"campaign_id": campaign_id, "name": plan.name, **totals.model_dump(mode="json")}
+    json_path = out_dir / f"{campaign_id}-summary.json"
+    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    md_path = out_dir / f"{campaign_id}-summary.md"
+    md_path.write_text(render_summary(plan, totals, language), encoding="utf-8")
+    return [json_path, md_path]
+
+
+def render_summary(plan: CampaignPlan, totals: SummaryTotals, language: str = "zh") -> str:
+    """A one-page summary in Markdown (Chinese by default)."""
+    zh = language == "zh"
+    items = {i.code: i.name for i in plan.items}
+    sources = {f.code: f for f in plan.fund_sources}
+    lines = [f"# {plan.name}", ""]
+    if plan.theme:
+        lines += [plan.theme, ""]
+    lines += [
+        f"- {'覆盖户数' if zh else 'Households covered'}: {totals.households}",
+        f"- {'发放笔数' if zh else 'Aid issued'}: {totals.deliveries}",
+        f"- {'回访抽样' if zh else 'Callbacks drawn'}: {totals.callbacks}",
+        f"- {'合并重复上报' if zh else 'Duplicate reports merged'}: {totals.merged_records}",
+        f"- {'退回错误行' if zh else 'Rows rejected'}: {totals.rejected_rows}",
+        "",
+        f"## {'资金（按来源，元）' if zh else 'Money by fund source (yuan)'}",
+        "",
+        "| "
+        + " | ".join(("来源", "发放", "预算") if zh else ("Source", "Issued", "Budget"))
+        + " |",
+        "|---|---:|---:|",
+    ]
+    for code, amount in totals.amounts_by_source.items():
+        src = sources.get(code)
+        lines.append(
+            f"| {src.name if src else code} | {amount:,.2f} | {src.budget if src else '-':,} |"
+        )
+    lines += ["", f"## {'按项目' if zh else 'By item'}", ""]
+    lines += [f"- {items.get(k, k)}: {v}" for k, v in totals.deliveries_by_item.items()]
+    lines += ["", f"## {'按区' if zh else 'By district'}", ""]
+    lines += [f"- {k}: {v}" for k, v in totals.by_district.items()]
+    lines += ["", f"## {'按类别（人）' if zh else 'By category (people)'}", ""]
+    lines += [f"- {k}: {v}" for k, v in totals.by_category.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,101 @@
+"""Appending to the audit ledger, exactly once per idempotency key.
+
+``append`` runs inside the caller's transaction together with the projection
+writes, so a fact and its effect land together or not at all. Keys already in the
+ledger are skipped; a concurrent writer that slips in between the check and the
+insert makes the unique constraint fail the transaction, and the retry skips it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, func, select
+
+from warmth.domain.events import LedgerEvent
+from warmth.store.schema import ledger
+
+_CHUNK = 500  # bound the size of IN (...) lists
+T = TypeVar("T")
+
+
+def chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def existing_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
+    """The subset of ``keys`` already in the ledger."""
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for part in chunks(wanted):
+        rows = conn.execute(
+            select(ledger.c.idempotency_key).where(ledger.c.idempotency_key.in_(part))
+        )
+        found.update(r[0] for r in rows)
+    return found
+
+
+def append(conn: Connection, events: Sequence[LedgerEvent]) -> list[LedgerEvent]:
+    """Append the events whose keys are new; return those appended, in order."""
+    seen = existing_keys(conn, (e.idempotency_key for e in events))
+    fresh: list[LedgerEvent] = []
+    for e in events:
+        if e.idempotency_key not in seen:
+            seen.add(e.idempotency_key)
+            fresh.append(e)
+    if not fresh:
+        return []
+    versions: dict[str, int] = {}
+    streams = list(dict.fromkeys(e.stream for e in fresh))
+    for part in chunks(streams):
+        rows = conn.execute(
+            select(ledger.c.stream, func.max(ledger.c.version))
+            .where(ledger.c.stream.in_(part))
+            .group_by(ledger.c.stream)
+        )
+        versions.update((r[0], int(r[1])) for r in rows)
+    records: list[dict[str, Any]] = []
+    for e in fresh:
+        version = versions.get(e.stream, 0) + 1
+        versions[e.stream] = version
+        records.append(
+            {
+                "campaign_id": e.campaign_id,
+                "stream": e.stream,
+                "version": version,
+                "type": e.type,
+                "payload": e.payload,
+                "actor": e.actor,
+                "at": e.at,
+                "idempotency_key": e.idempotency_key,
+            }
+        )
+    conn.execute(ledger.insert(), records)
+    return fresh
+
+
+def events_of(
+    conn: Connection, campaign_id: str, types: Sequence[str] | None = None
+) -> Iterator[LedgerEvent]:
+    """The campaign's events in ledger order, optionally of some types only."""
+    query = select(ledger).where(ledger.c.campaign_id == campaign_id).order_by(ledger.c.position)
+    if types is not None:
+        query = query.where(ledger.c.type.in_(list(types)))
+    for row in conn.execute(query.execution_options(yield_per=5000)):
+        yield LedgerEvent(
+            campaign_id=row.campaign_id,
+            stream=row.stream,
+            type=row.type,
+            payload=row.payload,
+            actor=row.actor,
+            at=as_utc(row.at),
+            idempotency_key=row.idempotency_key,
+        )
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive date-times; everything in the store is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -1,0 +1,154 @@
+"""The store's tables (SQLAlchemy Core). SQLite by default, PostgreSQL in production.
+
+``ledger`` is the append-only audit ledger (审计台账): nothing updates or deletes a row.
+Every other table is a projection written in the same transaction as the events it
+reflects, so it can be rebuilt from the ledger. Money is kept in fen (分) as integers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("plan", JSON, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("position", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("campaign_id", String(64), nullable=False),
+    Column("stream", String(160), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    UniqueConstraint("idempotency_key", name="uq_ledger_idempotency_key"),
+    UniqueConstraint("stream", "version", name="uq_ledger_stream_version"),
+    Index("ix_ledger_campaign_type", "campaign_id", "type"),
+)
+
+roster_staging = Table(
+    "roster_staging",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("import_id", String(32), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("district", Text, nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("record", JSON, nullable=False),
+    PrimaryKeyConstraint("campaign_id", "import_id", "row", name="pk_roster_staging"),
+    Index("ix_roster_staging_district", "campaign_id", "district", "person_key"),
+)
+
+roster_rejections = Table(
+    "roster_rejections",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("import_id", String(32), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("field", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    PrimaryKeyConstraint("campaign_id", "import_id", "row", "field", name="pk_roster_rejections"),
+)
+
+households = Table(
+    "households",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("id_number", String(18), nullable=False),
+    Column("phone", String(32)),
+    Column("district", Text, nullable=False),
+    Column("street", Text, nullable=False),
+    Column("community", Text, nullable=False),
+    Column("address", Text),
+    Column("categories", JSON, nullable=False),
+    Column("sources", JSON, nullable=False),
+    Column("household_size", Integer, nullable=False),
+    Column("needs", Text),
+    Column("hazards", JSON, nullable=False),
+    Column("note", Text),
+    Column("extra", JSON, nullable=False),
+    Column("responsible_unit", Text),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("campaign_id", "person_key", name="pk_households"),
+    Index("ix_households_district", "campaign_id", "district", "person_key"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("item", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("fund_source", String(64), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("district", Text, nullable=False),
+    Column("community", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # issued | confirmed
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("campaign_id", "person_key", "item", name="pk_deliveries"),
+    Index("ix_deliveries_district", "campaign_id", "district"),
+)
+
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("district", Text, nullable=False),
+    Column("community", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # drawn | reached | …
+    Column("drawn_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("campaign_id", "person_key", name="pk_callbacks"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("idempotency_key", String(255), primary_key=True),
+    Column("campaign_id", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("error", Text),
+)

@@ -1,0 +1,238 @@
+"""Survey (排摸) in the store: staging checked roster rows, then registering households.
+
+Rows are staged per import (keyed by the file's content hash and row), so staging
+the same file again changes nothing. Registration folds staged rows into one
+household per person key, district by district in batches: the first report
+registers the person, later reports by another unit or with another category are
+merged into the record (一人一档) and each merge is a ledger event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, tuple_, update
+
+from warmth.domain.events import EventType, LedgerEvent, campaign_stream, household_stream
+from warmth.store import ledger
+from warmth.store.schema import households, roster_rejections, roster_staging
+from warmth.store.sql import insert_ignore
+
+
+def stage_rows(
+    engine: Engine,
+    campaign_id: str,
+    import_id: str,
+    staged: Sequence[tuple[int, str, str, dict[str, Any]]],
+    rejections: Sequence[tuple[int, str, str]],
+) -> None:
+    """Stage accepted rows (row, district, person_key, record) and record rejections."""
+    with engine.begin() as conn:
+        insert_ignore(
+            conn,
+            roster_staging,
+            [
+                {
+                    "campaign_id": campaign_id,
+                    "import_id": import_id,
+                    "row": row,
+                    "district": district,
+                    "person_key": key,
+                    "record": record,
+                }
+                for row, district, key, record in staged
+            ],
+        )
+        insert_ignore(
+            conn,
+            roster_rejections,
+            [
+                {
+                    "campaign_id": campaign_id,
+                    "import_id": import_id,
+                    "row": row,
+                    "field": field,
+                    "reason": reason,
+                }
+                for row, field, reason in rejections
+            ],
+        )
+
+
+def record_roster_checked(
+    engine: Engine,
+    campaign_id: str,
+    import_id: str,
+    payload: dict[str, Any],
+    actor: str,
+    at: datetime,
+) -> None:
+    with engine.begin() as conn:
+        ledger.append(
+            conn,
+            [
+                LedgerEvent(
+                    campaign_id=campaign_id,
+                    stream=campaign_stream(campaign_id),
+                    type=EventType.ROSTER_CHECKED,
+                    payload={"import_id": import_id, **payload},
+                    actor=actor,
+                    at=at,
+                    idempotency_key=f"{campaign_id}:roster-checked:{import_id}",
+                )
+            ],
+        )
+
+
+def staged_by_district(engine: Engine, campaign_id: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(roster_staging.c.district, func.count())
+            .where(roster_staging.c.campaign_id == campaign_id)
+            .group_by(roster_staging.c.district)
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+
+def encode_cursor(person_key: str, import_id: str, row: int) -> str:
+    return f"{person_key}|{import_id}|{row}"
+
+
+def decode_cursor(cursor: str) -> tuple[str, str, int]:
+    key, import_id, row = cursor.split("|")
+    return key, import_id, int(row)
+
+
+def register_batch(
+    engine: Engine,
+    campaign_id: str,
+    district: str,
+    after: str | None,
+    limit: int,
+    actor: str,
+    at: datetime,
+) -> tuple[str | None, int, bool]:
+    """Fold the next ``limit`` staged rows of a district into households.
+
+    Returns the cursor after the batch, how many distinct households the batch's
+    rows belong to (read back from the store), and whether the district is done.
+    """
+    with engine.begin() as conn:
+        query = (
+            select(roster_staging)
+            .where(roster_staging.c.campaign_id == campaign_id)
+            .where(roster_staging.c.district == district)
+            .order_by(roster_staging.c.person_key, roster_staging.c.import_id, roster_staging.c.row)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(
+                tuple_(
+                    roster_staging.c.person_key, roster_staging.c.import_id, roster_staging.c.row
+                )
+                > tuple_(*decode_cursor(after))
+            )
+        staged = conn.execute(query).all()
+        if not staged:
+            return after, 0, True
+        keys = list(dict.fromkeys(r.person_key for r in staged))
+        current: dict[str, dict[str, Any]] = {}
+        for part in ledger.chunks(keys):
+            for row in conn.execute(
+                select(households).where(
+                    households.c.campaign_id == campaign_id, households.c.person_key.in_(part)
+                )
+            ):
+                current[row.person_key] = dict(row._mapping)
+        new_rows: dict[str, dict[str, Any]] = {}
+        changed: set[str] = set()
+        events: list[LedgerEvent] = []
+        for s in staged:
+            record = s.record
+            source = {
+                "unit": record.get("reporting_unit") or "",
+                "categories": list(record["categories"]),
+                "import_id": s.import_id,
+                "row": s.row,
+            }
+            stream = household_stream(campaign_id, s.person_key)
+            existing = current.get(s.person_key)
+            if existing is None:
+                household = _household_row(campaign_id, s.person_key, record, source, at)
+                current[s.person_key] = new_rows[s.person_key] = household
+                events.append(
+                    LedgerEvent(
+                        campaign_id=campaign_id,
+                        stream=stream,
+                        type=EventType.HOUSEHOLD_REGISTERED,
+                        payload={
+                            "district": household["district"],
+                            "street": household["street"],
+                            "community": household["community"],
+                            "categories": household["categories"],
+                            "source": source,
+                        },
+                        actor=actor,
+                        at=at,
+                        idempotency_key=f"{campaign_id}:{s.person_key}:registered",
+                    )
+                )
+                continue
+            added = [c for c in source["categories"] if c not in existing["categories"]]
+            units = {src["unit"] for src in existing["sources"]}
+            if not added and source["unit"] in units:
+                continue  # reported again with nothing new: nothing changes
+            existing["categories"] = [*existing["categories"], *added]
+            existing["sources"] = [*existing["sources"], source]
+            if s.person_key not in new_rows:
+                changed.add(s.person_key)
+            events.append(
+                LedgerEvent(
+                    campaign_id=campaign_id,
+                    stream=stream,
+                    type=EventType.HOUSEHOLD_MERGED,
+                    payload={"added_categories": added, "source": source},
+                    actor=actor,
+                    at=at,
+                    idempotency_key=f"{campaign_id}:{s.person_key}:merged:{s.import_id}:{s.row}",
+                )
+            )
+        ledger.append(conn, events)
+        if new_rows:
+            conn.execute(households.insert(), list(new_rows.values()))
+        for key in changed:
+            conn.execute(
+                update(households)
+                .where(households.c.campaign_id == campaign_id, households.c.person_key == key)
+                .values(categories=current[key]["categories"], sources=current[key]["sources"])
+            )
+        last = staged[-1]
+        cursor = encode_cursor(last.person_key, last.import_id, last.row)
+        return cursor, len(keys), len(staged) < limit
+
+
+def _household_row(
+    campaign_id: str, key: str, record: dict[str, Any], source: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign_id,
+        "person_key": key,
+        "name": record["name"],
+        "id_number": record["id_number"],
+        "phone": record.get("phone"),
+        "district": record["district"],
+        "street": record["street"],
+        "community": record["community"],
+        "address": record.get("address"),
+        "categories": list(record["categories"]),
+        "sources": [source],
+        "household_size": int(record.get("household_size") or 1),
+        "needs": record.get("needs"),
+        "hazards": list(record.get("hazards") or []),
+        "note": record.get("note"),
+        "extra": dict(record.get("extra") or {}),
+        "responsible_unit": None,
+        "registered_at": at,
+    }

@@ -1,0 +1,260 @@
+"""The campaign workflow: five phases in order, each ending at a supervisor's gate.
+
+One workflow per campaign (id ``campaign:<id>``). Each phase runs as a child workflow
+that fans out per district; the campaign then opens the phase's gate and waits for
+a decision (a Temporal update) while reminding before the deadline and escalating
+after it. A rejection sends the phase back for another round with the comment.
+The history stays small (tens of events per phase), so no continue-as-new here;
+the phase children continue-as-new when their batch loops grow long.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from warmth.contracts import (
+        Activities,
+        CampaignInput,
+        CampaignProgress,
+        CampaignResult,
+        Counts,
+        DecisionRecord,
+        GateDecision,
+        GateOutcome,
+        Notification,
+        NotificationResult,
+        OpenGate,
+        PhaseInput,
+        PhaseResult,
+        PhaseSchedule,
+        PhaseStatus,
+        SummaryTotals,
+    )
+    from warmth.domain.phases import Phase
+
+from workflows.distribute import DistributeWorkflow
+from workflows.followup import FollowupWorkflow
+from workflows.gate import check_decision, decided_by, escalation_recipients, reminder_times
+from workflows.mobilize import MobilizeWorkflow
+from workflows.options import NOTIFY, QUICK
+from workflows.summarize import SummarizeWorkflow
+from workflows.survey import SurveyWorkflow
+
+PHASE_WORKFLOWS = {
+    Phase.SURVEY: SurveyWorkflow.run,
+    Phase.MOBILIZE: MobilizeWorkflow.run,
+    Phase.DISTRIBUTE: DistributeWorkflow.run,
+    Phase.FOLLOWUP: FollowupWorkflow.run,
+    Phase.SUMMARIZE: SummarizeWorkflow.run,
+}
+
+
+@workflow.defn(name="Campaign")
+class CampaignWorkflow:
+    @workflow.init
+    def __init__(self, inp: CampaignInput) -> None:
+        self._inp = inp
+        self._supervisors = {s.id: s for s in inp.supervisors}
+        self._state: dict[Phase, str] = {s.phase: "pending" for s in inp.phases}
+        self._rounds: dict[Phase, int] = {s.phase: 0 for s in inp.phases}
+        self._totals: dict[Phase, Counts] = {s.phase: {} for s in inp.phases}
+        self._decisions: dict[Phase, list[GateOutcome]] = {s.phase: [] for s in inp.phases}
+        self._counts: dict[str, Counts] = {d: {} for d in inp.districts}
+        self._current: Phase | None = None
+        self._waiting_until: datetime | None = None
+        self._gate: OpenGate | None = None
+        self._decision: GateOutcome | None = None
+        self._summary: SummaryTotals | None = None
+        self._completed = False
+
+    @workflow.run
+    async def run(self, inp: CampaignInput) -> CampaignResult:
+        for schedule in inp.phases:
+            phase = schedule.phase
+            self._current = phase
+            await self._wait_for_start(schedule)
+            comment = ""
+            while True:
+                self._rounds[phase] += 1
+                self._state[phase] = "working"
+                result = await self._run_phase(schedule, self._rounds[phase], comment)
+                self._absorb(result)
+                self._state[phase] = "awaiting_approval"
+                outcome = await self._gate_decision(schedule, self._rounds[phase])
+                if outcome.approved:
+                    break
+                comment = outcome.comment
+            self._state[phase] = "approved"
+        self._current = None
+        self._completed = True
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        assert self._summary is not None  # the summarize phase always produces it
+        return CampaignResult(campaign_id=inp.campaign_id, summary=self._summary)
+
+    # ---- handlers --------------------------------------------------------------------------
+
+    @workflow.update(name="decide_gate")
+    async def decide_gate(self, decision: GateDecision) -> GateOutcome:
+        # Two updates validated in one activation can both pass the validator: re-check.
+        self._validate_decision(decision)
+        assert self._gate is not None
+        outcome = GateOutcome(
+            gate=decision.gate,
+            round=self._gate.round,
+            approved=decision.approve,
+            decided_by=decision.user,
+            decided_at=workflow.now(),
+            comment=decision.comment,
+        )
+        self._decision = outcome
+        return outcome
+
+    @decide_gate.validator
+    def _validate_decision(self, decision: GateDecision) -> None:
+        if self._decision is not None:
+            raise ApplicationError(
+                f"the {decision.gate} gate is already decided", type="GateNotOpen"
+            )
+        check_decision(decision, self._gate, self._supervisors)
+
+    @workflow.query(name="progress")
+    def progress(self) -> CampaignProgress:
+        return CampaignProgress(
+            campaign_id=self._inp.campaign_id,
+            name=self._inp.name,
+            status="completed" if self._completed else "running",
+            phase=self._current,
+            waiting_until=self._waiting_until,
+            open_gate=self._gate if self._decision is None else None,
+            phases=[
+                PhaseStatus(
+                    phase=s.phase,
+                    start=s.start,
+                    deadline=s.deadline,
+                    state=self._state[s.phase],  # type: ignore[arg-type]
+                    rounds=self._rounds[s.phase],
+                    totals=self._totals[s.phase],
+                    decisions=self._decisions[s.phase],
+                )
+                for s in self._inp.phases
+            ],
+            counts=self._counts,
+        )
+
+    # ---- steps ---------------------------------------------------------------------------------
+
+    async def _wait_for_start(self, schedule: PhaseSchedule) -> None:
+        if schedule.start > workflow.now():
+            self._state[schedule.phase] = "waiting"
+            self._waiting_until = schedule.start
+            await workflow.sleep(schedule.start - workflow.now())
+            self._waiting_until = None
+
+    async def _run_phase(self, schedule: PhaseSchedule, round_: int, comment: str) -> PhaseResult:
+        inp = self._inp
+        return await workflow.execute_child_workflow(
+            PHASE_WORKFLOWS[schedule.phase],
+            PhaseInput(
+                campaign_id=inp.campaign_id,
+                phase=schedule.phase,
+                round=round_,
+                districts=inp.districts,
+                batch_size=inp.batch_size,
+                roster_files=inp.roster_files if schedule.phase == Phase.SURVEY else [],
+                rework_comment=comment,
+                max_batches_per_run=inp.max_batches_per_run,
+            ),
+            id=f"campaign:{inp.campaign_id}:{schedule.phase.value}:{round_}",
+        )
+
+    def _absorb(self, result: PhaseResult) -> None:
+        self._totals[result.phase] = result.totals
+        for district, counts in result.counts.items():
+            self._counts[district] = counts
+        if result.summary is not None:
+            self._summary = result.summary
+
+    async def _gate_decision(self, schedule: PhaseSchedule, round_: int) -> GateOutcome:
+        phase = schedule.phase
+        self._decision = None
+        self._gate = OpenGate(
+            phase=phase,
+            round=round_,
+            approvers=schedule.approvers,
+            opened_at=workflow.now(),
+            deadline=schedule.deadline,
+            reminders_sent=0,
+            escalations_sent=0,
+        )
+        key = f"{self._inp.campaign_id}:{phase.value}:{round_}"
+        await self._notify("gate_opened", schedule.approvers, f"{key}:opened", schedule)
+
+        def decided() -> bool:
+            return self._decision is not None
+
+        for i, at in enumerate(reminder_times(schedule, self._gate.opened_at)):
+            if await decided_by(at, decided):
+                break
+            await self._notify("gate_reminder", schedule.approvers, f"{key}:reminder:{i}", schedule)
+            self._gate = self._gate.model_copy(update={"reminders_sent": i + 1})
+        else:
+            at = schedule.deadline
+            while not await decided_by(at, decided):
+                n = self._gate.escalations_sent + 1
+                recipients = escalation_recipients(self._inp.supervisors, schedule.approvers)
+                await self._notify("gate_escalation", recipients, f"{key}:escalation:{n}", schedule)
+                self._gate = self._gate.model_copy(update={"escalations_sent": n})
+                at = workflow.now() + self._inp.escalation_interval
+
+        outcome = self._decision
+        assert outcome is not None
+        self._decisions[phase].append(outcome)
+        self._gate = None
+        await workflow.execute_activity(
+            Activities.RECORD_DECISION,
+            DecisionRecord(campaign_id=self._inp.campaign_id, outcome=outcome),
+            **QUICK,
+        )
+        if not outcome.approved:
+            ops = [s.id for s in self._inp.supervisors if s.id != outcome.decided_by]
+            await self._notify(
+                "gate_rejected",
+                ops,
+                f"{key}:rejected",
+                schedule,
+                user=outcome.decided_by,
+                comment=outcome.comment,
+            )
+        return outcome
+
+    async def _notify(
+        self,
+        kind: str,
+        recipients: list[str],
+        key: str,
+        schedule: PhaseSchedule,
+        **extra: str,
+    ) -> None:
+        """Send a notification; a failing channel is logged and never fails the campaign."""
+        note = Notification(
+            campaign_id=self._inp.campaign_id,
+            kind=kind,
+            recipients=recipients,
+            data={
+                "campaign": self._inp.name,
+                "phase": schedule.phase.label_zh,
+                "deadline": schedule.deadline.isoformat(timespec="minutes"),
+                **extra,
+            },
+            idempotency_key=key,
+        )
+        try:
+            await workflow.execute_activity(
+                Activities.NOTIFY, note, result_type=NotificationResult, **NOTIFY
+            )
+        except ActivityError:
+            workflow.logger.warning("notification failed", extra={"kind": kind, "key": key})

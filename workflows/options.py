@@ -1,0 +1,40 @@
+"""Activity options shared by the workflows.
+
+Every activity gets a schedule-to-close timeout: the time-skipping test server jumps
+its clock by that timeout after a result, and the default is about ten years.
+Business rejections are non-retryable by class name (part of the wire contract).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio.common import RetryPolicy
+
+NON_RETRYABLE = ["RosterFileError", "NotFound", "PlanError"]
+
+BATCH: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=10),
+    "schedule_to_close_timeout": timedelta(hours=2),
+    "heartbeat_timeout": timedelta(minutes=2),
+    "retry_policy": RetryPolicy(
+        maximum_interval=timedelta(seconds=30), non_retryable_error_types=NON_RETRYABLE
+    ),
+}
+
+QUICK: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "schedule_to_close_timeout": timedelta(minutes=30),
+    "retry_policy": RetryPolicy(
+        maximum_interval=timedelta(seconds=30), non_retryable_error_types=NON_RETRYABLE
+    ),
+}
+
+NOTIFY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "schedule_to_close_timeout": timedelta(minutes=10),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=60), maximum_attempts=5),
+}
+
+MAX_PARALLEL_DISTRICTS = 4
