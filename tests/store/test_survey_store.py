@@ -1,0 +1,83 @@
+"""Registering households from staged roster rows: one record per person, merges recorded."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from temporalio.testing import ActivityEnvironment
+
+from activities.context import ActivityContext
+from activities.roster import RosterActivities
+from warmth.contracts import StageRosterInput
+from warmth.demo import HEADER, demo_plan
+from warmth.domain.events import EventType
+from warmth.store import survey
+from warmth.store.campaigns import create_campaign
+from warmth.store.ledger import events_of
+from warmth.store.schema import households
+
+AT = datetime(2026, 12, 1, tzinfo=UTC)
+PLAN = demo_plan(AT, timedelta(days=15))
+ALICE = ["1", "王芳", "310104198501010013", "13812345678", "东湖区", "梅园街道", "梅园一社区",
+         "梅园路1号", "低保对象", "2", "民政科", "", "用电线路老化", ""]
+
+
+def write(path: Path, *rows: list[str]) -> Path:
+    path.write_text(
+        "\n".join(",".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def stage_and_register(engine: Engine, files: list[Path]) -> None:
+    ActivityEnvironment().run(
+        RosterActivities(ActivityContext(engine, b"k")).stage_roster,
+        StageRosterInput(campaign_id="c1", files=[str(f) for f in files], actor="ops"),
+    )
+    for district in PLAN.jurisdiction.district_names():
+        cursor, done = None, False
+        while not done:
+            cursor, _n, done = survey.register_batch(engine, "c1", district, cursor, 2, "ops", AT)
+
+
+def people(engine: Engine) -> list[tuple[str, list[str], list[str]]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(households.c.name, households.c.categories, households.c.sources)
+        ).all()
+    return [(r.name, r.categories, sorted(s["unit"] for s in r.sources)) for r in rows]
+
+
+def test_a_person_reported_by_two_units_becomes_one_record_keeping_both(
+    engine: Engine, tmp_path: Path
+) -> None:
+    create_campaign(engine, "c1", PLAN, "ops", AT)
+    again = ALICE.copy()
+    again[0], again[8], again[10] = "2", "独居老人", "社区居委会"
+    stage_and_register(engine, [write(tmp_path / "r.csv", ALICE, again)])
+    assert people(engine) == [("王芳", ["低保对象", "独居老人"], ["民政科", "社区居委会"])]
+    with engine.connect() as conn:
+        kinds = [e.type for e in events_of(conn, "c1") if e.stream.startswith("household:")]
+    assert kinds == [EventType.HOUSEHOLD_REGISTERED, EventType.HOUSEHOLD_MERGED]
+
+
+def test_re_importing_the_same_or_an_overlapping_file_changes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    create_campaign(engine, "c1", PLAN, "ops", AT)
+    first = write(tmp_path / "a.csv", ALICE)
+    stage_and_register(engine, [first])
+    with engine.connect() as conn:
+        before = len(list(events_of(conn, "c1")))
+    overlap = ALICE.copy()
+    overlap[0] = "7"  # the same report, another file and row
+    stage_and_register(engine, [first, write(tmp_path / "b.csv", overlap)])
+    with engine.connect() as conn:
+        after = [e.type for e in events_of(conn, "c1")]
+    assert people(engine) == [("王芳", ["低保对象"], ["民政科"])]
+    # Only the second file's own RosterChecked fact is new; no household event.
+    assert after.count(EventType.HOUSEHOLD_REGISTERED) == 1
+    assert after.count(EventType.HOUSEHOLD_MERGED) == 0
+    assert len(after) == before + 1
