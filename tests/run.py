@@ -31,8 +31,10 @@ def main() -> int:
         tests = int(suite.get("tests", 0))
         bad = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
         if tests > 0 and bad == 0:
-            print(f"tests.run: pytest exited with {code} after all {tests} tests passed"
-                  " (interpreter teardown, sdk-python#300); counting the run as passed")
+            print(
+                f"tests.run: pytest exited with {code} after all {tests} tests passed"
+                " (interpreter teardown, sdk-python#300); counting the run as passed"
+            )
             return 0
         return code if code else 1
 

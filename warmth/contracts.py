@@ -82,11 +82,14 @@ class OpenGate(_Msg):
     escalations_sent: int
 
 
+PhaseState = Literal["pending", "waiting", "working", "awaiting_approval", "approved"]
+
+
 class PhaseStatus(_Msg):
     phase: Phase
     start: datetime
     deadline: datetime
-    state: Literal["pending", "waiting", "working", "awaiting_approval", "approved"]
+    state: PhaseState
     rounds: int
     totals: Counts
     decisions: list[GateOutcome]

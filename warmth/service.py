@@ -109,7 +109,8 @@ async def start_campaign(
 async def progress(client: Client, campaign_id: str) -> CampaignProgress:
     handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
     try:
-        return await handle.query("progress", result_type=CampaignProgress)
+        p: CampaignProgress = await handle.query("progress", result_type=CampaignProgress)
+        return p
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise NotFound(f"unknown campaign {campaign_id!r}") from None
@@ -121,7 +122,8 @@ async def result(client: Client, campaign_id: str) -> CampaignResult:
     handle = client.get_workflow_handle(
         campaign_workflow_id(campaign_id), result_type=CampaignResult
     )
-    return await handle.result()
+    r: CampaignResult = await handle.result()
+    return r
 
 
 async def decide(
@@ -139,9 +141,10 @@ async def decide(
     handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
     decision = GateDecision(gate=gate, user=user, approve=approve, comment=comment)
     try:
-        return await handle.execute_update(
+        outcome: GateOutcome = await handle.execute_update(
             "decide_gate", decision, result_type=GateOutcome, rpc_timeout=timeout
         )
+        return outcome
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         reason = cause.message if isinstance(cause, ApplicationError) else str(cause)

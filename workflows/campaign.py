@@ -31,25 +31,22 @@ with workflow.unsafe.imports_passed_through():
         PhaseInput,
         PhaseResult,
         PhaseSchedule,
+        PhaseState,
         PhaseStatus,
         SummaryTotals,
     )
     from warmth.domain.phases import Phase
 
-from workflows.distribute import DistributeWorkflow
-from workflows.followup import FollowupWorkflow
 from workflows.gate import check_decision, decided_by, escalation_recipients, reminder_times
-from workflows.mobilize import MobilizeWorkflow
 from workflows.options import NOTIFY, QUICK
-from workflows.summarize import SummarizeWorkflow
-from workflows.survey import SurveyWorkflow
 
+# Workflow type names of the phase children (see each phase module's @workflow.defn).
 PHASE_WORKFLOWS = {
-    Phase.SURVEY: SurveyWorkflow.run,
-    Phase.MOBILIZE: MobilizeWorkflow.run,
-    Phase.DISTRIBUTE: DistributeWorkflow.run,
-    Phase.FOLLOWUP: FollowupWorkflow.run,
-    Phase.SUMMARIZE: SummarizeWorkflow.run,
+    Phase.SURVEY: "SurveyPhase",
+    Phase.MOBILIZE: "MobilizePhase",
+    Phase.DISTRIBUTE: "DistributePhase",
+    Phase.FOLLOWUP: "FollowupPhase",
+    Phase.SUMMARIZE: "SummarizePhase",
 }
 
 
@@ -59,7 +56,7 @@ class CampaignWorkflow:
     def __init__(self, inp: CampaignInput) -> None:
         self._inp = inp
         self._supervisors = {s.id: s for s in inp.supervisors}
-        self._state: dict[Phase, str] = {s.phase: "pending" for s in inp.phases}
+        self._state: dict[Phase, PhaseState] = {s.phase: "pending" for s in inp.phases}
         self._rounds: dict[Phase, int] = {s.phase: 0 for s in inp.phases}
         self._totals: dict[Phase, Counts] = {s.phase: {} for s in inp.phases}
         self._decisions: dict[Phase, list[GateOutcome]] = {s.phase: [] for s in inp.phases}
@@ -135,7 +132,7 @@ class CampaignWorkflow:
                     phase=s.phase,
                     start=s.start,
                     deadline=s.deadline,
-                    state=self._state[s.phase],  # type: ignore[arg-type]
+                    state=self._state[s.phase],
                     rounds=self._rounds[s.phase],
                     totals=self._totals[s.phase],
                     decisions=self._decisions[s.phase],
@@ -156,7 +153,7 @@ class CampaignWorkflow:
 
     async def _run_phase(self, schedule: PhaseSchedule, round_: int, comment: str) -> PhaseResult:
         inp = self._inp
-        return await workflow.execute_child_workflow(
+        result: PhaseResult = await workflow.execute_child_workflow(
             PHASE_WORKFLOWS[schedule.phase],
             PhaseInput(
                 campaign_id=inp.campaign_id,
@@ -169,7 +166,9 @@ class CampaignWorkflow:
                 max_batches_per_run=inp.max_batches_per_run,
             ),
             id=f"campaign:{inp.campaign_id}:{schedule.phase.value}:{round_}",
+            result_type=PhaseResult,
         )
+        return result
 
     def _absorb(self, result: PhaseResult) -> None:
         self._totals[result.phase] = result.totals

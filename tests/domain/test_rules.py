@@ -15,7 +15,9 @@ PLAN = demo_plan(datetime(2026, 11, 16, tzinfo=UTC), timedelta(days=15))
 
 
 def test_a_person_in_two_categories_gets_each_item_once_at_the_highest_standard() -> None:
-    got = {e.item: (e.amount, e.category) for e in entitlements(["低收入家庭", "特困人员"], PLAN.items)}
+    got = {
+        e.item: (e.amount, e.category) for e in entitlements(["低收入家庭", "特困人员"], PLAN.items)
+    }
     assert got == {
         "condolence": (Decimal(800), "特困人员"),  # 800 beats 300
         "heating": (Decimal(300), "特困人员"),  # only 特困 has a heating standard

@@ -26,7 +26,12 @@ async def test_a_campaign_runs_start_to_finish_on_the_dev_server(
     cid = f"e2e-{task_queue[-8:]}"
     async with worker_for(dev_env, task_queue, engine):
         await service.start_campaign(
-            dev_env.client, engine, task_queue, plan, campaign_id=cid, roster_files=[roster],
+            dev_env.client,
+            engine,
+            task_queue,
+            plan,
+            campaign_id=cid,
+            roster_files=[roster],
             batch_size=100,
         )
         final = await drive(dev_env, cid, approve_all(dev_env.client, cid), max_steps=100_000)

@@ -28,10 +28,18 @@ def problems(raw: dict[str, Any]) -> list[str]:
 
 def test_a_good_plan_round_trips_through_yaml(tmp_path: Path) -> None:
     path = tmp_path / "plan.yaml"
-    path.write_text(yaml.safe_dump(raw_plan(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(raw_plan(), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     plan = load_plan(path)
     assert plan.code == "demo"
-    assert [str(p) for p in plan.phases] == ["survey", "mobilize", "distribute", "followup", "summarize"]
+    assert [str(p) for p in plan.phases] == [
+        "survey",
+        "mobilize",
+        "distribute",
+        "followup",
+        "summarize",
+    ]
 
 
 def test_naive_times_are_read_in_the_plans_time_zone() -> None:

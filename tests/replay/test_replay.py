@@ -51,16 +51,24 @@ async def test_histories_of_a_campaign_with_a_rework_round_replay(
 
     async with worker_for(ts_env, task_queue, engine):
         await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            batch_size=10, max_batches_per_run=2,
+            ts_env.client,
+            engine,
+            task_queue,
+            plan,
+            campaign_id="c1",
+            roster_files=[roster],
+            batch_size=10,
+            max_batches_per_run=2,
         )
         await drive(ts_env, "c1", decide)
     ids = ["campaign:c1"] + [f"campaign:c1:{p.value}:1" for p in PHASE_ORDER]
     ids.append("campaign:c1:distribute:2")
     histories = [await ts_env.client.get_workflow_handle(i).fetch_history() for i in ids]
 
-    failures = [(await replayer().replay_workflow(h, raise_on_replay_failure=False)).replay_failure
-                for h in histories]
+    failures = [
+        (await replayer().replay_workflow(h, raise_on_replay_failure=False)).replay_failure
+        for h in histories
+    ]
     assert failures == [None] * 7
 
     if os.environ.get("WARMTH_SAVE_HISTORIES") == "1":

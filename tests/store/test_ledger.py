@@ -20,8 +20,13 @@ AT = datetime(2026, 12, 1, tzinfo=UTC)
 
 def event(key: str, stream: str = "household:c1:p1", type_: str = "AidIssued") -> LedgerEvent:
     return LedgerEvent(
-        campaign_id="c1", stream=stream, type=type_, payload={"item": key}, actor="ops",
-        at=AT, idempotency_key=key,
+        campaign_id="c1",
+        stream=stream,
+        type=type_,
+        payload={"item": key},
+        actor="ops",
+        at=AT,
+        idempotency_key=key,
     )
 
 

@@ -20,14 +20,26 @@ from warmth.store.schema import households
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 PLAN = demo_plan(AT, timedelta(days=15))
-ALICE = ["1", "王芳", "310104198501010013", "13812345678", "东湖区", "梅园街道", "梅园一社区",
-         "梅园路1号", "低保对象", "2", "民政科", "", "用电线路老化", ""]
+ALICE = [
+    "1",
+    "王芳",
+    "310104198501010013",
+    "13812345678",
+    "东湖区",
+    "梅园街道",
+    "梅园一社区",
+    "梅园路1号",
+    "低保对象",
+    "2",
+    "民政科",
+    "",
+    "用电线路老化",
+    "",
+]
 
 
 def write(path: Path, *rows: list[str]) -> Path:
-    path.write_text(
-        "\n".join(",".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8"
-    )
+    path.write_text("\n".join(",".join(r) for r in [HEADER, *rows]) + "\n", encoding="utf-8")
     return path
 
 

@@ -45,7 +45,7 @@ def issue_batch(
         rows: list[dict[str, Any]] = []
         for h in batch:
             key = str(h.person_key)
-            for e in entitlements(h.categories, items):  # type: ignore[arg-type]
+            for e in entitlements(h.categories, items):
                 fen = to_fen(e.amount)
                 events.append(
                     LedgerEvent(

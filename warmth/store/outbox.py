@@ -31,7 +31,7 @@ def claim(engine: Engine, n: Notification, channel: str, at: datetime) -> bool:
                 }
             ],
         )
-        state = conn.execute(
+        state: str = conn.execute(
             select(outbox.c.state).where(outbox.c.idempotency_key == n.idempotency_key)
         ).scalar_one()
         conn.execute(
