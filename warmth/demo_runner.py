@@ -20,6 +20,7 @@ from warmth.store.engine import open_store_engine
 from warmth.temporal import connect
 
 Say = Callable[[str], None]
+Advance = Callable[[int], None]
 
 
 async def run_demo(
@@ -30,6 +31,7 @@ async def run_demo(
     start_worker: bool = True,
     step_seconds: float = 10.0,
     reject_once: bool = True,
+    advance: Advance | None = None,
 ) -> tuple[str, SummaryTotals, CampaignProgress]:
     """Generate a city, start a campaign, approve every gate, return its summary.
 
@@ -77,7 +79,9 @@ async def run_demo(
                 batch_size=settings.batch_size,
             )
             say(f"campaign {campaign_id} started: {plan.name}")
-            final = await _drive(client, settings, campaign_id, say, reject_once)
+            final = await _drive(
+                client, settings, campaign_id, say, reject_once, advance or (lambda _n: None)
+            )
             await service.result(client, campaign_id)
         totals = service.summary(engine, campaign_id)
         engine.dispose()
@@ -85,13 +89,19 @@ async def run_demo(
 
 
 async def _drive(
-    client: Client, settings: Settings, campaign_id: str, say: Say, reject_once: bool
+    client: Client,
+    settings: Settings,
+    campaign_id: str,
+    say: Say,
+    reject_once: bool,
+    advance: Advance,
 ) -> CampaignProgress:
     """Poll the campaign and decide each gate as its supervisor would."""
     rejected = False
     last = ""
     while True:
         p = await service.progress(client, campaign_id)
+        advance(sum(s.state == "approved" for s in p.phases))
         line = _describe(p)
         if line != last:
             say(line)

@@ -19,6 +19,7 @@ from activities.phases import PhaseActivities
 from activities.reports import ReportActivities
 from activities.roster import RosterActivities
 from warmth.notify.channels import Channel, LogChannel
+from workers.interceptors import LoggingInterceptor
 from workflows.campaign import CampaignWorkflow
 from workflows.distribute import DistributeWorkflow
 from workflows.followup import FollowupWorkflow
@@ -85,4 +86,5 @@ def build_worker(
         max_concurrent_activities=activity_threads,
         workflow_runner=sandbox_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
+        interceptors=[LoggingInterceptor()],
     )

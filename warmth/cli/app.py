@@ -275,11 +275,25 @@ def demo(
     if not verbose:  # keep the demo's own lines readable; notifications are in the outbox
         configure("WARNING", s.log_json)
     say: Callable[[str], None] = (lambda _m: None) if json_out else typer.echo
+    bar = None
+    if sys.stdout.isatty() and not json_out:  # a progress bar only when someone watches
+        from rich.progress import Progress
+
+        bar = Progress()
+        task = bar.add_task("campaign phases", total=5)
+        say = bar.console.print
 
     async def go() -> Any:
-        return await run_demo(s, households, say, start_worker=not no_worker, step_seconds=step)
+        advance = None if bar is None else (lambda n: bar.update(task, completed=n))
+        return await run_demo(
+            s, households, say, start_worker=not no_worker, step_seconds=step, advance=advance
+        )
 
-    campaign_id, totals, _final = _run(go)
+    if bar is not None:
+        with bar:
+            campaign_id, totals, _final = _run(go)
+    else:
+        campaign_id, totals, _final = _run(go)
     if json_out:
         _print_json(
             {

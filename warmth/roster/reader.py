@@ -21,7 +21,7 @@ import os
 from collections.abc import Generator, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 import charset_normalizer
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -110,6 +110,8 @@ def read_table(
     rows, detected = _open(file, encoding, sheet)
     try:
         header, rest = _find_header(rows)
+        while header and not header[-1].strip():
+            header = header[:-1]  # xlsx rows are padded to the sheet's width
         keys = resolve_header(header, required)
     except RosterFileError as exc:
         rows.close()
@@ -199,28 +201,35 @@ def _open(file: Path, encoding: str | None, sheet: str | None) -> tuple[_Rows, s
 
 
 def _csv_rows(file: Path, encoding: str) -> _Rows:
+    """Stream CSV records, decoding line by line so that errors name their line."""
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
         raise RosterFileError(f"未知的文件编码 / unknown encoding: {encoding}") from None
     if codec == "utf-8":
         codec = "utf-8-sig"  # tolerate a BOM even when UTF-8 is given explicitly
+    decoder = codecs.getincrementaldecoder(codec)()
     line = 0
+
+    def lines(handle: BinaryIO) -> Iterator[str]:
+        nonlocal line
+        for data in handle:
+            line += 1
+            yield decoder.decode(data)
+        yield decoder.decode(b"", final=True)  # an incomplete character at the very end
+
     try:
-        with file.open("r", encoding=codec, newline="") as handle:
-            reader = csv.reader(handle)
-            for cells in reader:
-                line = reader.line_num
-                yield cells
+        with file.open("rb") as handle:
+            yield from csv.reader(lines(handle))
     except UnicodeDecodeError:
         raise RosterFileError(
-            f"第{line + 1}行附近的内容不是{encoding}编码，请另存为UTF-8或指定编码 / "
-            f"content near line {line + 1} is not valid {encoding}; "
+            f"文件第{line}行的内容不是{encoding}编码，请另存为UTF-8或指定编码 / "
+            f"line {line} of the file is not valid {encoding}; "
             "save the file as UTF-8 or give its encoding"
         ) from None
     except csv.Error as exc:
         raise RosterFileError(
-            f"第{line + 1}行附近CSV格式错误 / malformed CSV near line {line + 1}: {exc}"
+            f"文件第{line}行CSV格式错误 / malformed CSV at line {line} of the file: {exc}"
         ) from None
 
 
