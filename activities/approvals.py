@@ -17,14 +17,22 @@ class ApprovalActivities:
     @activity.defn(name=Activities.RECORD_DECISION)
     def record_decision(self, inp: DecisionRecord) -> None:
         o = inp.outcome
-        event = LedgerEvent(
-            campaign_id=inp.campaign_id,
-            stream=campaign_stream(inp.campaign_id),
-            type=EventType.GATE_APPROVED if o.approved else EventType.GATE_REJECTED,
-            payload={"gate": o.gate.value, "round": o.round, "comment": o.comment},
-            actor=o.decided_by,
-            at=o.decided_at,
-            idempotency_key=f"{inp.campaign_id}:gate:{o.gate.value}:{o.round}",
-        )
+        events = [
+            LedgerEvent(
+                campaign_id=inp.campaign_id,
+                stream=campaign_stream(inp.campaign_id),
+                type=EventType.GATE_APPROVED if o.approved else EventType.GATE_REJECTED,
+                payload={
+                    "gate": o.gate.value,
+                    "round": o.round,
+                    "district": district,
+                    "comment": o.comment,
+                },
+                actor=o.decided_by,
+                at=o.decided_at,
+                idempotency_key=f"{inp.campaign_id}:gate:{o.gate.value}:{o.round}:{district}",
+            )
+            for district in o.districts
+        ]
         with self._ctx.engine.begin() as conn:
-            ledger.append(conn, [event])
+            ledger.append(conn, events)

@@ -23,9 +23,11 @@ from warmth.store.schema import households
 Decide = Callable[[OpenGate], Awaitable[None]]
 
 
-def approve_all(client: Client, campaign_id: str) -> Decide:
+def approve_all(client: Client, campaign_id: str, user: str = "chen.city") -> Decide:
+    """Every gate approved at once by a city-level supervisor."""
+
     async def decide(gate: OpenGate) -> None:
-        await service.decide(client, campaign_id, gate.phase, gate.approvers[0], approve=True)
+        await service.decide(client, campaign_id, gate.phase, user, approve=True)
 
     return decide
 

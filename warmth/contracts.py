@@ -43,6 +43,7 @@ class Approver(_Msg):
 class CampaignInput(_Msg):
     campaign_id: str
     name: str
+    scope: str = ""  # the jurisdiction the campaign's gates cover
     districts: list[str]
     phases: list[PhaseSchedule]
     supervisors: list[Approver]
@@ -61,11 +62,16 @@ class GateDecision(_Msg):
     user: str
     approve: bool
     comment: str = ""
+    districts: list[str] = Field(
+        default_factory=list,
+        description="districts decided; empty: every undecided district the user covers",
+    )
 
 
 class GateOutcome(_Msg):
     gate: Phase
     round: int
+    districts: list[str]
     approved: bool
     decided_by: str
     decided_at: datetime
@@ -73,11 +79,16 @@ class GateOutcome(_Msg):
 
 
 class OpenGate(_Msg):
+    """A phase gate awaiting decisions, district by district (each by its supervisor)."""
+
     phase: Phase
     round: int
     approvers: list[str]
     opened_at: datetime
     deadline: datetime
+    pending: list[str]  # districts still undecided
+    approved: list[str]
+    rejected: list[str]
     reminders_sent: int
     escalations_sent: int
 

@@ -58,7 +58,7 @@ def demo_plan(start: datetime, step: timedelta = timedelta(seconds=10)) -> Campa
         phases[phase] = PhasePlan(
             start=begin,
             deadline=begin + step * 2,
-            approvers=["chen.city"],
+            approvers=["li.east", "zhao.west", "chen.city"],
             reminders=[step / 2, step / 5],
         )
     return CampaignPlan(

@@ -11,7 +11,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from warmth import service
-from warmth.contracts import CampaignProgress, SummaryTotals
+from warmth.contracts import CampaignProgress, OpenGate, SummaryTotals
 from warmth.demo import demo_plan, write_demo_roster
 from warmth.devserver import DevServer
 from warmth.planfile import dump_plan
@@ -109,32 +109,41 @@ async def _drive(
         if p.status == "completed":
             return p
         gate = p.open_gate
-        if gate is not None:
-            user = gate.approvers[0]
-            if reject_once and not rejected and gate.phase == "mobilize":
-                outcome = await service.decide(
-                    client,
-                    campaign_id,
-                    gate.phase,
-                    user,
-                    approve=False,
-                    comment="请核实各社区责任单位后重新报送",
-                    task_queue=settings.task_queue,
-                )
-                rejected = True
-                say(f"  ✗ {user} rejected {gate.phase} (round {outcome.round}): {outcome.comment}")
-            else:
-                outcome = await service.decide(
-                    client,
-                    campaign_id,
-                    gate.phase,
-                    user,
-                    approve=True,
-                    comment="同意",
-                    task_queue=settings.task_queue,
-                )
-                say(f"  ✓ {user} approved {gate.phase} (round {outcome.round})")
+        may_reject = reject_once and not rejected
+        if gate is not None and await _decide(client, settings, campaign_id, gate, say, may_reject):
+            rejected = True
         await asyncio.sleep(0.3)
+
+
+# Each district's head decides their own district, as in the plan's jurisdiction.
+_DISTRICT_HEADS = {"东湖区": "li.east", "西山区": "zhao.west"}
+
+
+async def _decide(
+    client: Client,
+    settings: Settings,
+    campaign_id: str,
+    gate: OpenGate,
+    say: Say,
+    may_reject: bool,
+) -> bool:
+    """Decide one pending district (the demo sends 西山区's mobilize back once); rejected?"""
+    district = gate.pending[0]
+    user = _DISTRICT_HEADS.get(district, gate.approvers[-1])
+    reject = may_reject and gate.phase == "mobilize" and district == "西山区"
+    outcome = await service.decide(
+        client,
+        campaign_id,
+        gate.phase,
+        user,
+        approve=not reject,
+        comment="请核实各社区责任单位后重新报送" if reject else "同意",
+        districts=[district],
+        task_queue=settings.task_queue,
+    )
+    mark, verb = ("✗", "sent back") if reject else ("✓", "approved")
+    say(f"  {mark} {user} {verb} {gate.phase} for {district} (round {outcome.round})")
+    return reject
 
 
 def _describe(p: CampaignProgress) -> str:

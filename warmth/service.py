@@ -52,6 +52,7 @@ def campaign_input(
     return CampaignInput(
         campaign_id=campaign_id,
         name=plan.name,
+        scope=plan.jurisdiction.campaign_scope(),
         districts=plan.jurisdiction.district_names(),
         phases=[
             PhaseSchedule(
@@ -134,12 +135,19 @@ async def decide(
     *,
     approve: bool,
     comment: str = "",
+    districts: list[str] | None = None,
     task_queue: str = "warmth",
     timeout: timedelta = timedelta(seconds=15),
 ) -> GateOutcome:
-    """A supervisor's approval or rejection of a gate, as a workflow update."""
+    """A supervisor's approval or rejection of a gate, as a workflow update.
+
+    ``districts`` names the districts decided; by default every undecided district
+    in the supervisor's jurisdiction.
+    """
     handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
-    decision = GateDecision(gate=gate, user=user, approve=approve, comment=comment)
+    decision = GateDecision(
+        gate=gate, user=user, approve=approve, comment=comment, districts=districts or []
+    )
     try:
         outcome: GateOutcome = await handle.execute_update(
             "decide_gate", decision, result_type=GateOutcome, rpc_timeout=timeout

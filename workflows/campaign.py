@@ -1,11 +1,12 @@
-"""The campaign workflow: five phases in order, each ending at a supervisor's gate.
+"""The campaign workflow: five phases in order, each ending at a supervisors' gate.
 
 One workflow per campaign (id ``campaign:<id>``). Each phase runs as a child workflow
 that fans out per district; the campaign then opens the phase's gate and waits for
-a decision (a Temporal update) while reminding before the deadline and escalating
-after it. A rejection sends the phase back for another round with the comment.
-The history stays small (tens of events per phase), so no continue-as-new here;
-the phase children continue-as-new when their batch loops grow long.
+every district to be decided (Temporal updates) while reminding before the
+deadline and escalating after it. Districts sent back are reworked in another
+round with the supervisor's comment; the approved ones keep what they have.
+The history stays small (tens of events per phase round), so no continue-as-new
+here; the phase children continue-as-new when their batch loops grow long.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from warmth.contracts import (
@@ -37,7 +38,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from warmth.domain.phases import Phase
 
-from workflows.gate import check_decision, decided_by, escalation_recipients, reminder_times
+from workflows.gate import (
+    decided_by,
+    escalation_recipients,
+    outstanding_approvers,
+    reminder_times,
+    targets,
+)
 from workflows.options import NOTIFY, QUICK
 
 # Workflow type names of the phase children (see each phase module's @workflow.defn).
@@ -64,7 +71,6 @@ class CampaignWorkflow:
         self._current: Phase | None = None
         self._waiting_until: datetime | None = None
         self._gate: OpenGate | None = None
-        self._decision: GateOutcome | None = None
         self._summary: SummaryTotals | None = None
         self._completed = False
 
@@ -74,17 +80,20 @@ class CampaignWorkflow:
             phase = schedule.phase
             self._current = phase
             await self._wait_for_start(schedule)
-            comment = ""
-            while True:
+            todo, comment = list(inp.districts), ""
+            while todo:
                 self._rounds[phase] += 1
                 self._state[phase] = "working"
-                result = await self._run_phase(schedule, self._rounds[phase], comment)
+                result = await self._run_phase(schedule, self._rounds[phase], todo, comment)
                 self._absorb(result)
                 self._state[phase] = "awaiting_approval"
-                outcome = await self._gate_decision(schedule, self._rounds[phase])
-                if outcome.approved:
-                    break
-                comment = outcome.comment
+                gate = await self._gate_decisions(schedule, self._rounds[phase], todo)
+                todo = gate.rejected
+                comment = "; ".join(
+                    f"{d.decided_by}: {d.comment}"
+                    for d in self._decisions[phase]
+                    if d.round == gate.round and not d.approved
+                )
             self._state[phase] = "approved"
         self._current = None
         self._completed = True
@@ -97,26 +106,38 @@ class CampaignWorkflow:
     @workflow.update(name="decide_gate")
     async def decide_gate(self, decision: GateDecision) -> GateOutcome:
         # Two updates validated in one activation can both pass the validator: re-check.
-        self._validate_decision(decision)
-        assert self._gate is not None
+        districts = targets(decision, self._gate, self._supervisors)
+        gate = self._gate
+        assert gate is not None
         outcome = GateOutcome(
             gate=decision.gate,
-            round=self._gate.round,
+            round=gate.round,
+            districts=districts,
             approved=decision.approve,
             decided_by=decision.user,
             decided_at=workflow.now(),
             comment=decision.comment,
         )
-        self._decision = outcome
+        self._decisions[gate.phase].append(outcome)
+        pending = [d for d in gate.pending if d not in districts]
+        if decision.approve:
+            self._gate = gate.model_copy(
+                update={"pending": pending, "approved": gate.approved + districts}
+            )
+        else:
+            self._gate = gate.model_copy(
+                update={"pending": pending, "rejected": gate.rejected + districts}
+            )
+        await workflow.execute_activity(
+            Activities.RECORD_DECISION,
+            DecisionRecord(campaign_id=self._inp.campaign_id, outcome=outcome),
+            **QUICK,
+        )
         return outcome
 
     @decide_gate.validator
     def _validate_decision(self, decision: GateDecision) -> None:
-        if self._decision is not None:
-            raise ApplicationError(
-                f"the {decision.gate} gate is already decided", type="GateNotOpen"
-            )
-        check_decision(decision, self._gate, self._supervisors)
+        targets(decision, self._gate, self._supervisors)
 
     @workflow.query(name="progress")
     def progress(self) -> CampaignProgress:
@@ -126,7 +147,7 @@ class CampaignWorkflow:
             status="completed" if self._completed else "running",
             phase=self._current,
             waiting_until=self._waiting_until,
-            open_gate=self._gate if self._decision is None else None,
+            open_gate=self._gate if self._gate is not None and self._gate.pending else None,
             phases=[
                 PhaseStatus(
                     phase=s.phase,
@@ -151,7 +172,9 @@ class CampaignWorkflow:
             await workflow.sleep(schedule.start - workflow.now())
             self._waiting_until = None
 
-    async def _run_phase(self, schedule: PhaseSchedule, round_: int, comment: str) -> PhaseResult:
+    async def _run_phase(
+        self, schedule: PhaseSchedule, round_: int, districts: list[str], comment: str
+    ) -> PhaseResult:
         inp = self._inp
         result: PhaseResult = await workflow.execute_child_workflow(
             PHASE_WORKFLOWS[schedule.phase],
@@ -159,7 +182,7 @@ class CampaignWorkflow:
                 campaign_id=inp.campaign_id,
                 phase=schedule.phase,
                 round=round_,
-                districts=inp.districts,
+                districts=districts,
                 batch_size=inp.batch_size,
                 roster_files=inp.roster_files if schedule.phase == Phase.SURVEY else [],
                 rework_comment=comment,
@@ -171,64 +194,71 @@ class CampaignWorkflow:
         return result
 
     def _absorb(self, result: PhaseResult) -> None:
-        self._totals[result.phase] = result.totals
+        totals: Counts = {}
         for district, counts in result.counts.items():
             self._counts[district] = counts
+        for counts in self._counts.values():
+            for name, value in counts.items():
+                totals[name] = totals.get(name, 0) + value
+        self._totals[result.phase] = totals
         if result.summary is not None:
             self._summary = result.summary
 
-    async def _gate_decision(self, schedule: PhaseSchedule, round_: int) -> GateOutcome:
-        phase = schedule.phase
-        self._decision = None
+    async def _gate_decisions(
+        self, schedule: PhaseSchedule, round_: int, districts: list[str]
+    ) -> OpenGate:
+        """Open the gate for ``districts`` and wait until each is decided; the closed gate."""
         self._gate = OpenGate(
-            phase=phase,
+            phase=schedule.phase,
             round=round_,
             approvers=schedule.approvers,
             opened_at=workflow.now(),
             deadline=schedule.deadline,
+            pending=list(districts),
+            approved=[],
+            rejected=[],
             reminders_sent=0,
             escalations_sent=0,
         )
-        key = f"{self._inp.campaign_id}:{phase.value}:{round_}"
-        await self._notify("gate_opened", schedule.approvers, f"{key}:opened", schedule)
+        key = f"{self._inp.campaign_id}:{schedule.phase.value}:{round_}"
+        await self._notify("gate_opened", self._outstanding(), f"{key}:opened", schedule)
 
         def decided() -> bool:
-            return self._decision is not None
+            return self._gate is not None and not self._gate.pending
 
-        for i, at in enumerate(reminder_times(schedule, self._gate.opened_at)):
+        reminders = reminder_times(schedule, self._gate.opened_at)
+        for i, at in enumerate(reminders):
             if await decided_by(at, decided):
                 break
-            await self._notify("gate_reminder", schedule.approvers, f"{key}:reminder:{i}", schedule)
+            await self._notify(
+                "gate_reminder", self._outstanding(), f"{key}:reminder:{i}", schedule
+            )
             self._gate = self._gate.model_copy(update={"reminders_sent": i + 1})
-        else:
-            at = schedule.deadline
-            while not await decided_by(at, decided):
-                n = self._gate.escalations_sent + 1
-                recipients = escalation_recipients(self._inp.supervisors, schedule.approvers)
-                await self._notify("gate_escalation", recipients, f"{key}:escalation:{n}", schedule)
-                self._gate = self._gate.model_copy(update={"escalations_sent": n})
-                at = workflow.now() + self._inp.escalation_interval
-
-        outcome = self._decision
-        assert outcome is not None
-        self._decisions[phase].append(outcome)
-        self._gate = None
-        await workflow.execute_activity(
-            Activities.RECORD_DECISION,
-            DecisionRecord(campaign_id=self._inp.campaign_id, outcome=outcome),
-            **QUICK,
-        )
-        if not outcome.approved:
-            ops = [s.id for s in self._inp.supervisors if s.id != outcome.decided_by]
+        at = schedule.deadline
+        while not await decided_by(at, decided):
+            n = self._gate.escalations_sent + 1
+            recipients = escalation_recipients(
+                self._inp.supervisors, self._gate.pending, self._outstanding()
+            )
+            await self._notify("gate_escalation", recipients, f"{key}:escalation:{n}", schedule)
+            self._gate = self._gate.model_copy(update={"escalations_sent": n})
+            at = workflow.now() + self._inp.escalation_interval
+        # Decisions are recorded by their update handlers; let them finish first.
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        gate, self._gate = self._gate, None
+        if gate.rejected:
             await self._notify(
                 "gate_rejected",
-                ops,
+                [s.id for s in self._inp.supervisors],
                 f"{key}:rejected",
                 schedule,
-                user=outcome.decided_by,
-                comment=outcome.comment,
+                districts="、".join(gate.rejected),
             )
-        return outcome
+        return gate
+
+    def _outstanding(self) -> list[str]:
+        assert self._gate is not None
+        return outstanding_approvers(self._gate, self._supervisors)
 
     async def _notify(
         self,

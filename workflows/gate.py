@@ -1,8 +1,10 @@
-"""Gates (审批关口): a supervisor's decision raced against a deadline, with reminders.
+"""Gates (审批关口): supervisors' decisions raced against a deadline, with reminders.
 
-Deadlines are absolute instants; every wait recomputes ``deadline - workflow.now()``
-so a moved deadline only reschedules. A timeout is an outcome to act on, never an
-error: after each one the decision is checked again before reminding or escalating.
+A gate is decided district by district: a district supervisor decides their own
+district, a city supervisor any or all of them. Deadlines are absolute instants;
+every wait recomputes ``deadline - workflow.now()`` so a moved deadline only
+reschedules. A timeout is an outcome to act on, never an error: after each one the
+decisions are checked again before reminding or escalating.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from warmth.contracts import Approver, GateDecision, OpenGate, PhaseSchedule
-    from warmth.domain.jurisdiction import CITY_SCOPE, scope_covers
+    from warmth.domain.jurisdiction import scope_covers
 
 
 async def decided_by(at: datetime, decided: Callable[[], bool]) -> bool:
-    """Wait until ``decided()`` or the instant ``at``; whether a decision came."""
+    """Wait until ``decided()`` or the instant ``at``; whether it was decided."""
     delay = at - workflow.now()
     if delay.total_seconds() > 0:
         with contextlib.suppress(TimeoutError):
@@ -34,19 +36,35 @@ def reminder_times(schedule: PhaseSchedule, opened_at: datetime) -> list[datetim
     return [t for t in times if opened_at < t < schedule.deadline]
 
 
-def escalation_recipients(supervisors: list[Approver], approvers: list[str]) -> list[str]:
-    """Who hears of a missed deadline: city-level supervisors besides the approvers."""
-    above = [s.id for s in supervisors if s.scope == CITY_SCOPE and s.id not in approvers]
-    return above or list(approvers)
+def outstanding_approvers(gate: OpenGate, supervisors: dict[str, Approver]) -> list[str]:
+    """Approvers who still have an undecided district in their jurisdiction."""
+    return [
+        a
+        for a in gate.approvers
+        if a in supervisors and any(scope_covers(supervisors[a].scope, d) for d in gate.pending)
+    ]
 
 
-def check_decision(
+def escalation_recipients(
+    supervisors: list[Approver], pending: list[str], fallback: list[str]
+) -> list[str]:
+    """Who hears of a missed deadline: the supervisors one level above the late districts.
+
+    When no one is above (a single-district campaign), ``fallback`` (the late
+    approvers) are told again.
+    """
+    above = [
+        s.id for s in supervisors if any(scope_covers(s.scope, d) and s.scope != d for d in pending)
+    ]
+    return above or list(fallback)
+
+
+def targets(
     decision: GateDecision,
     gate: OpenGate | None,
     supervisors: dict[str, Approver],
-    gate_scope: str = CITY_SCOPE,
-) -> None:
-    """Raise an ApplicationError naming why ``decision`` may not be taken (else nothing)."""
+) -> list[str]:
+    """The districts ``decision`` decides, or an ApplicationError naming why it may not."""
     if gate is None:
         raise ApplicationError(
             f"no gate is open; {decision.gate} cannot be decided now", type="GateNotOpen"
@@ -55,24 +73,32 @@ def check_decision(
         raise ApplicationError(
             f"the open gate is {gate.phase}, not {decision.gate}", type="GateNotOpen"
         )
-    if decision.user not in gate.approvers:
+    if decision.user not in gate.approvers or decision.user not in supervisors:
         raise ApplicationError(
             f"{decision.user} is not an approver of the {gate.phase} gate"
             f" (approvers: {', '.join(gate.approvers)})",
             type="NotAnApprover",
         )
-    approver = supervisors.get(decision.user)
-    if approver is None or not scope_covers(approver.scope, gate_scope):
-        raise ApplicationError(
-            f"{decision.user}'s jurisdiction does not cover this gate", type="OutsideJurisdiction"
-        )
+    scope = supervisors[decision.user].scope
     if not decision.approve and not decision.comment.strip():
         raise ApplicationError("a rejection needs a comment for the rework", type="CommentRequired")
-
-
-__all__ = [
-    "check_decision",
-    "decided_by",
-    "escalation_recipients",
-    "reminder_times",
-]
+    if decision.districts:
+        for d in decision.districts:
+            if not scope_covers(scope, d):
+                raise ApplicationError(
+                    f"{d} is outside {decision.user}'s jurisdiction ({scope or 'the city'})",
+                    type="OutsideJurisdiction",
+                )
+            if d not in gate.pending:
+                raise ApplicationError(
+                    f"{d} is not awaiting a decision at the {gate.phase} gate", type="GateNotOpen"
+                )
+        return list(dict.fromkeys(decision.districts))
+    mine = [d for d in gate.pending if scope_covers(scope, d)]
+    if not mine:
+        raise ApplicationError(
+            f"no district in {decision.user}'s jurisdiction awaits a decision at the"
+            f" {gate.phase} gate",
+            type="OutsideJurisdiction",
+        )
+    return mine

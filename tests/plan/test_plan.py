@@ -119,3 +119,13 @@ def test_unreadable_yaml_is_one_clear_error(tmp_path: Path) -> None:
     path.write_text("name: [unclosed", encoding="utf-8")
     with pytest.raises(PlanError, match="not valid YAML"):
         load_plan(path)
+
+
+def test_an_approver_below_district_level_is_refused() -> None:
+    raw = raw_plan()
+    raw["supervisors"].append({"id": "wu.street", "name": "吴主任", "scope": "东湖区/梅园街道"})
+    raw["phases"]["survey"]["approvers"].append("wu.street")
+    assert problems(raw) == [
+        "phases.survey.approvers[3]: wu.street's scope '东湖区/梅园街道' is below a district;"
+        " gates are decided district by district"
+    ]

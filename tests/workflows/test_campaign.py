@@ -79,7 +79,7 @@ async def test_a_90_day_campaign_completes_in_seconds(
     assert sum(final.counts[d]["households"] for d in final.counts) == people
 
 
-async def test_a_rejected_gate_sends_the_phase_back_with_the_comment(
+async def test_a_rejected_district_is_reworked_while_the_approved_one_keeps_its_work(
     ts_env: WorkflowEnvironment, engine: Engine, task_queue: str, tmp_path: Path
 ) -> None:
     plan = await season(ts_env)
@@ -90,9 +90,11 @@ async def test_a_rejected_gate_sends_the_phase_back_with_the_comment(
     async def decide(gate: OpenGate) -> None:
         if gate.phase == Phase.MOBILIZE and not rejected:
             outcome = await service.decide(
-                ts_env.client, "c1", gate.phase, "chen.city", approve=False, comment="责任单位有误"
+                ts_env.client, "c1", gate.phase, "zhao.west", approve=False, comment="责任单位有误"
             )
             rejected.append(outcome.round)
+            assert outcome.districts == ["西山区"]
+            await service.decide(ts_env.client, "c1", gate.phase, "li.east", approve=True)
         else:
             await service.decide(ts_env.client, "c1", gate.phase, "chen.city", approve=True)
 
@@ -103,22 +105,26 @@ async def test_a_rejected_gate_sends_the_phase_back_with_the_comment(
     mobilize = next(s for s in final.phases if s.phase == Phase.MOBILIZE)
     assert rejected == [1]
     assert mobilize.rounds == 2
-    assert [(d.approved, d.comment) for d in mobilize.decisions] == [
-        (False, "责任单位有误"),
-        (True, ""),
+    assert [(d.round, d.districts, d.approved, d.comment) for d in mobilize.decisions] == [
+        (1, ["西山区"], False, "责任单位有误"),
+        (1, ["东湖区"], True, ""),
+        (2, ["西山区"], True, ""),
     ]
     with engine.connect() as conn:
         gates = [
-            (e.type, e.payload["gate"], e.actor)
+            (e.type, e.payload["gate"], e.payload["district"], e.actor)
             for e in events_of(conn, "c1", [EventType.GATE_REJECTED, EventType.GATE_APPROVED])
+            if e.payload["gate"] == "mobilize"
         ]
         assigned = list(events_of(conn, "c1", [EventType.RESPONSIBILITY_ASSIGNED]))
-    assert gates[:2] == [
-        (EventType.GATE_APPROVED, "survey", "chen.city"),
-        (EventType.GATE_REJECTED, "mobilize", "chen.city"),
+    assert gates == [
+        (EventType.GATE_REJECTED, "mobilize", "西山区", "zhao.west"),
+        (EventType.GATE_APPROVED, "mobilize", "东湖区", "li.east"),
+        (EventType.GATE_APPROVED, "mobilize", "西山区", "chen.city"),
     ]
-    assert len(gates) == 6
-    # The second round re-ran the phase without assigning anyone twice.
+    # Round 2 re-ran only 西山区, and assigned no one twice.
+    child = ts_env.client.get_workflow_handle("campaign:c1:mobilize:2")
+    assert (await child.describe()).status is not None
     assert len(assigned) == final.phases[0].totals["households"]
 
 
@@ -132,15 +138,22 @@ async def test_a_decision_from_someone_who_is_not_the_approver_is_refused(
 
     async def decide(gate: OpenGate) -> None:
         if gate.phase == Phase.SURVEY and not refusals:
-            for user, approve, comment, gate_name in [
-                ("li.east", True, "", Phase.SURVEY),  # a district head, not the approver
-                ("nobody", True, "", Phase.SURVEY),  # not a supervisor at all
-                ("chen.city", True, "", Phase.DISTRIBUTE),  # a gate that is not open
-                ("chen.city", False, "  ", Phase.SURVEY),  # a rejection without a reason
+            for user, approve, comment, gate_name, districts in [
+                ("li.east", True, "", Phase.SURVEY, ["西山区"]),  # not li.east's district
+                ("nobody", True, "", Phase.SURVEY, []),  # not a supervisor at all
+                ("chen.city", True, "", Phase.DISTRIBUTE, []),  # a gate that is not open
+                ("chen.city", False, "  ", Phase.SURVEY, []),  # a rejection without a reason
+                ("chen.city", True, "", Phase.SURVEY, ["北区"]),  # no such district pending
             ]:
                 with pytest.raises(Rejected) as info:
                     await service.decide(
-                        ts_env.client, "c1", gate_name, user, approve=approve, comment=comment
+                        ts_env.client,
+                        "c1",
+                        gate_name,
+                        user,
+                        approve=approve,
+                        comment=comment,
+                        districts=districts,
                     )
                 refusals.append(str(info.value))
             progress = await service.progress(ts_env.client, "c1")
@@ -151,10 +164,11 @@ async def test_a_decision_from_someone_who_is_not_the_approver_is_refused(
         await start(ts_env, engine, task_queue, plan, roster)
         final = await drive(ts_env, "c1", decide)
 
-    assert "li.east is not an approver of the survey gate" in refusals[0]
-    assert "nobody is not an approver" in refusals[1]
+    assert "西山区 is outside li.east's jurisdiction (东湖区)" in refusals[0]
+    assert "nobody is not an approver of the survey gate" in refusals[1]
     assert "the open gate is survey, not distribute" in refusals[2]
     assert "a rejection needs a comment" in refusals[3]
+    assert "北区 is outside" in refusals[4] or "北区 is not awaiting" in refusals[4]
     assert final.phases[0].rounds == 1
     assert [d.decided_by for d in final.phases[0].decisions] == ["chen.city"]
 
@@ -172,7 +186,8 @@ async def test_an_undecided_gate_is_reminded_then_escalated(
     async def decide(gate: OpenGate) -> None:
         if not waited:
             waited.append(True)
-            # Nobody decides: let the deadline pass and one escalation interval more.
+            # 东湖区 is decided at once; 西山区 is not: let the deadline pass and more.
+            await service.decide(ts_env.client, "c1", gate.phase, "li.east", approve=True)
             gap = survey.deadline - await ts_env.get_current_time() + plan.escalation_interval
             await ts_env.sleep(gap + timedelta(hours=1))
             await _until(lambda: _kinds(engine).count("gate_escalation") == 2)
@@ -185,12 +200,14 @@ async def test_an_undecided_gate_is_reminded_then_escalated(
     survey_messages = [
         m for m in sent_messages(engine, "c1") if ":survey:" in str(m["idempotency_key"])
     ]
-    assert [m["kind"] for m in survey_messages] == [
-        "gate_opened",
-        "gate_reminder",
-        "gate_reminder",
-        "gate_escalation",
-        "gate_escalation",
+    assert [(m["kind"], m["recipients"]) for m in survey_messages] == [
+        ("gate_opened", ["li.east", "zhao.west", "chen.city"]),
+        # Only those with a district still undecided are reminded …
+        ("gate_reminder", ["zhao.west", "chen.city"]),
+        ("gate_reminder", ["zhao.west", "chen.city"]),
+        # … and the late district escalates one level up, then again each interval.
+        ("gate_escalation", ["chen.city"]),
+        ("gate_escalation", ["chen.city"]),
     ]
     assert all(m["state"] == "sent" for m in survey_messages)
     # Later gates were decided at once: they were opened, never reminded.

@@ -188,8 +188,8 @@ def campaign_status(campaign_id: str, json_out: bool = JSON_OPT) -> None:
     if p.open_gate:
         g = p.open_gate
         typer.echo(
-            f"open gate: {g.phase} (round {g.round}) approvers {', '.join(g.approvers)}"
-            f"; deadline {g.deadline:%Y-%m-%d %H:%M}"
+            f"open gate: {g.phase} (round {g.round}) awaiting {'、'.join(g.pending)};"
+            f" approvers {', '.join(g.approvers)}; deadline {g.deadline:%Y-%m-%d %H:%M}"
         )
     if p.waiting_until:
         typer.echo(f"waiting until {p.waiting_until:%Y-%m-%d %H:%M:%S}")

@@ -73,6 +73,10 @@ class JurisdictionTree(BaseModel):
                 return True
         return False
 
+    def campaign_scope(self) -> str:
+        """The smallest node covering every district: the city, or the only district."""
+        return self.districts[0].name if len(self.districts) == 1 else CITY_SCOPE
+
     def normalize_scope(self, scope: str) -> str:
         """The city's own name stands for the whole city."""
         return CITY_SCOPE if scope == self.city else scope

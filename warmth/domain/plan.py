@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from warmth.domain.jurisdiction import JurisdictionTree
+from warmth.domain.jurisdiction import JurisdictionTree, scope_level
 from warmth.domain.phases import PHASE_ORDER, Phase
 
 _Add = Callable[[str, str], None]
@@ -179,7 +179,7 @@ def plan_problems(plan: CampaignPlan) -> list[PlanProblem]:
         if not plan.jurisdiction.has_scope(sup.scope):
             add(f"supervisors[{i}].scope", f"{sup.scope!r} is not in the jurisdiction tree")
 
-    supervisors = {s.id for s in plan.supervisors}
+    supervisors = {s.id: s for s in plan.supervisors}
     previous: tuple[Phase, PhasePlan] | None = None
     for phase in PHASE_ORDER:
         p = plan.phases.get(phase)
@@ -189,8 +189,18 @@ def plan_problems(plan: CampaignPlan) -> list[PlanProblem]:
         if p.deadline <= p.start:
             add(f"phases.{phase}.deadline", f"must be after phases.{phase}.start")
         for j, approver in enumerate(p.approvers):
-            if approver not in supervisors:
+            found = supervisors.get(approver)
+            if found is None:
                 add(f"phases.{phase}.approvers[{j}]", f"unknown supervisor {approver!r}")
+            elif scope_level(plan.jurisdiction.normalize_scope(found.scope)) not in (
+                "city",
+                "district",
+            ):
+                add(
+                    f"phases.{phase}.approvers[{j}]",
+                    f"{approver}'s scope {found.scope!r} is below a district;"
+                    " gates are decided district by district",
+                )
         for j, offset in enumerate(p.reminders):
             if offset <= timedelta(0):
                 add(f"phases.{phase}.reminders[{j}]", "must be a positive duration")

@@ -9,13 +9,13 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "gate_opened": "【{campaign}】{phase}阶段已完成，请审批（截止 {deadline}）。",
         "gate_reminder": "【{campaign}】{phase}阶段待您审批，截止 {deadline}，请及时处理。",
         "gate_escalation": "【{campaign}】{phase}阶段审批已逾期（截止 {deadline}），请督办。",
-        "gate_rejected": "【{campaign}】{phase}阶段被 {user} 退回整改：{comment}",
+        "gate_rejected": "【{campaign}】{phase}阶段以下区被退回整改：{districts}",
     },
     "en": {
         "gate_opened": "[{campaign}] The {phase} phase is done and awaits approval by {deadline}.",
         "gate_reminder": "[{campaign}] The {phase} gate awaits your approval by {deadline}.",
         "gate_escalation": "[{campaign}] The {phase} gate is overdue (deadline {deadline}).",
-        "gate_rejected": "[{campaign}] The {phase} phase was sent back by {user}: {comment}",
+        "gate_rejected": "[{campaign}] The {phase} phase was sent back for: {districts}",
     },
 }
 
