@@ -32,6 +32,7 @@ class PhaseSchedule(_Msg):
     deadline: datetime
     approvers: list[str]
     reminders: list[timedelta]
+    approval_window: timedelta = timedelta(days=3)  # for a gate opening at/after the deadline
 
 
 class Approver(_Msg):
@@ -68,6 +69,27 @@ class GateDecision(_Msg):
     )
 
 
+class RosterSubmission(_Msg):
+    """A unit's roster file, already checked and staged, offered to the survey (报送)."""
+
+    import_id: str
+    unit: str
+    user: str
+    accepted_rows: int
+
+
+class SubmissionAck(_Msg):
+    import_id: str
+    status: str  # accepted (or accepted before)
+
+
+class SettleImportInput(_Msg):
+    campaign_id: str
+    import_id: str
+    accept: bool
+    actor: str
+
+
 class GateOutcome(_Msg):
     gate: Phase
     round: int
@@ -93,7 +115,7 @@ class OpenGate(_Msg):
     escalations_sent: int
 
 
-PhaseState = Literal["pending", "waiting", "working", "awaiting_approval", "approved"]
+PhaseState = Literal["pending", "waiting", "collecting", "working", "awaiting_approval", "approved"]
 
 
 class PhaseStatus(_Msg):
@@ -144,7 +166,6 @@ class PhaseCarry(_Msg):
 
     cursors: dict[str, str | None] = Field(default_factory=dict)
     finished: list[str] = Field(default_factory=list)
-    staged: bool = False
 
 
 class PhaseInput(_Msg):
@@ -153,7 +174,6 @@ class PhaseInput(_Msg):
     round: int
     districts: list[str]
     batch_size: int
-    roster_files: list[str] = Field(default_factory=list)
     rework_comment: str = ""
     carry: PhaseCarry = Field(default_factory=PhaseCarry)
     max_batches_per_run: int | None = None
@@ -234,6 +254,8 @@ class NotificationResult(_Msg):
 # Activity names are part of the wire contract between workflows and workers.
 class Activities:
     STAGE_ROSTER = "survey.stage_roster"
+    SETTLE_IMPORT = "survey.settle_import"
+    MISSING_SUBMISSIONS = "survey.missing_submissions"
     REGISTER_HOUSEHOLDS = "survey.register_households"
     ASSIGN_RESPONSIBILITY = "mobilize.assign_responsibility"
     ISSUE_AID = "distribute.issue_aid"

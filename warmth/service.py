@@ -61,6 +61,7 @@ def campaign_input(
                 deadline=plan.phases[phase].deadline,
                 approvers=plan.phases[phase].approvers,
                 reminders=plan.phases[phase].reminders,
+                approval_window=plan.phases[phase].approval_window,
             )
             for phase in PHASE_ORDER
         ],

@@ -54,6 +54,8 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
     notes = NotificationActivities(ctx, channel or LogChannel())
     return [
         roster.stage_roster,
+        roster.settle_import,
+        roster.missing_submissions,
         roster.register_households,
         phases.assign_responsibility,
         phases.issue_aid,

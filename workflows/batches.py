@@ -62,7 +62,7 @@ async def run_district_batches(inp: PhaseInput, activity: str) -> PhaseCarry | N
     await asyncio.gather(*(district_loop(d) for d in inp.districts if d not in finished))
     if all(d in finished for d in inp.districts):
         return None
-    return PhaseCarry(cursors=cursors, finished=finished, staged=inp.carry.staged)
+    return PhaseCarry(cursors=cursors, finished=finished)
 
 
 async def count_districts(inp: PhaseInput) -> dict[str, Counts]:

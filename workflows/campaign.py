@@ -14,13 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from warmth.contracts import (
         Activities,
         CampaignInput,
         CampaignProgress,
+        CampaignRef,
         CampaignResult,
         Counts,
         DecisionRecord,
@@ -34,18 +35,25 @@ with workflow.unsafe.imports_passed_through():
         PhaseSchedule,
         PhaseState,
         PhaseStatus,
+        RosterSubmission,
+        SettleImportInput,
+        StageRosterInput,
+        StageRosterResult,
+        SubmissionAck,
         SummaryTotals,
     )
+    from warmth.domain.jurisdiction import scope_covers
     from warmth.domain.phases import Phase
 
 from workflows.gate import (
     decided_by,
     escalation_recipients,
+    gate_deadline,
     outstanding_approvers,
     reminder_times,
     targets,
 )
-from workflows.options import NOTIFY, QUICK
+from workflows.options import BATCH, NOTIFY, QUICK
 
 # Workflow type names of the phase children (see each phase module's @workflow.defn).
 PHASE_WORKFLOWS = {
@@ -80,6 +88,8 @@ class CampaignWorkflow:
             phase = schedule.phase
             self._current = phase
             await self._wait_for_start(schedule)
+            if phase == Phase.SURVEY:
+                await self._collect_rosters(schedule)
             todo, comment = list(inp.districts), ""
             while todo:
                 self._rounds[phase] += 1
@@ -139,6 +149,38 @@ class CampaignWorkflow:
     def _validate_decision(self, decision: GateDecision) -> None:
         targets(decision, self._gate, self._supervisors)
 
+    @workflow.update(name="submit_roster")
+    async def submit_roster(self, submission: RosterSubmission) -> SubmissionAck:
+        """A unit's staged roster file joins the survey; refused once the survey closed."""
+        self._check_survey_open(submission)
+        status: str = await workflow.execute_activity(
+            Activities.SETTLE_IMPORT,
+            SettleImportInput(
+                campaign_id=self._inp.campaign_id,
+                import_id=submission.import_id,
+                accept=True,
+                actor=submission.user,
+            ),
+            result_type=str,
+            **QUICK,
+        )
+        totals = self._totals[Phase.SURVEY]
+        self._totals[Phase.SURVEY] = {
+            "imports": totals.get("imports", 0) + 1,
+            "submitted_rows": totals.get("submitted_rows", 0) + submission.accepted_rows,
+        }
+        return SubmissionAck(import_id=submission.import_id, status=status)
+
+    @submit_roster.validator
+    def _check_survey_open(self, submission: RosterSubmission) -> None:
+        survey = next(s for s in self._inp.phases if s.phase == Phase.SURVEY)
+        if self._state[Phase.SURVEY] not in ("pending", "waiting", "collecting"):
+            raise ApplicationError(
+                f"the survey closed at {survey.deadline.isoformat(timespec='minutes')};"
+                f" {submission.unit}'s roster was not accepted",
+                type="SurveyClosed",
+            )
+
     @workflow.query(name="progress")
     def progress(self) -> CampaignProgress:
         return CampaignProgress(
@@ -168,9 +210,58 @@ class CampaignWorkflow:
     async def _wait_for_start(self, schedule: PhaseSchedule) -> None:
         if schedule.start > workflow.now():
             self._state[schedule.phase] = "waiting"
-            self._waiting_until = schedule.start
-            await workflow.sleep(schedule.start - workflow.now())
+            await self._sleep_until(schedule.start)
+
+    async def _sleep_until(self, at: datetime) -> None:
+        if at > workflow.now():
+            self._waiting_until = at
+            await workflow.sleep(at - workflow.now())
             self._waiting_until = None
+
+    async def _collect_rosters(self, schedule: PhaseSchedule) -> None:
+        """Units submit rosters until the survey deadline; those missing are reminded."""
+        inp = self._inp
+        self._state[Phase.SURVEY] = "collecting"
+        if inp.roster_files:
+            staged = await workflow.execute_activity(
+                Activities.STAGE_ROSTER,
+                StageRosterInput(
+                    campaign_id=inp.campaign_id, files=inp.roster_files, actor="system:survey"
+                ),
+                result_type=StageRosterResult,
+                **BATCH,
+            )
+            self._totals[Phase.SURVEY] = {
+                "imports": len(inp.roster_files),
+                "submitted_rows": staged.accepted,
+            }
+        reminders = reminder_times(schedule.deadline, schedule.reminders, workflow.now())
+        for i, at in enumerate(reminders):
+            await self._sleep_until(at)
+            missing = await workflow.execute_activity(
+                Activities.MISSING_SUBMISSIONS,
+                CampaignRef(campaign_id=inp.campaign_id),
+                result_type=dict[str, list[str]],
+                **QUICK,
+            )
+            if missing:
+                recipients = [
+                    a
+                    for a in schedule.approvers
+                    if a in self._supervisors
+                    and any(scope_covers(self._supervisors[a].scope, d) for d in missing)
+                ]
+                await self._notify(
+                    "submission_reminder",
+                    recipients,
+                    f"{inp.campaign_id}:survey:submissions:{i}",
+                    schedule,
+                    missing="；".join(f"{d}：{'、'.join(c)}" for d, c in missing.items()),
+                )
+        await self._sleep_until(schedule.deadline)
+        # Close before registering: submissions validated earlier finish first.
+        self._state[Phase.SURVEY] = "working"
+        await workflow.wait_condition(workflow.all_handlers_finished)
 
     async def _run_phase(
         self, schedule: PhaseSchedule, round_: int, districts: list[str], comment: str
@@ -184,7 +275,6 @@ class CampaignWorkflow:
                 round=round_,
                 districts=districts,
                 batch_size=inp.batch_size,
-                roster_files=inp.roster_files if schedule.phase == Phase.SURVEY else [],
                 rework_comment=comment,
                 max_batches_per_run=inp.max_batches_per_run,
             ),
@@ -200,7 +290,7 @@ class CampaignWorkflow:
         for counts in self._counts.values():
             for name, value in counts.items():
                 totals[name] = totals.get(name, 0) + value
-        self._totals[result.phase] = totals
+        self._totals[result.phase] = {**self._totals[result.phase], **totals}
         if result.summary is not None:
             self._summary = result.summary
 
@@ -208,12 +298,14 @@ class CampaignWorkflow:
         self, schedule: PhaseSchedule, round_: int, districts: list[str]
     ) -> OpenGate:
         """Open the gate for ``districts`` and wait until each is decided; the closed gate."""
+        opened_at = workflow.now()
+        deadline = gate_deadline(schedule, opened_at)
         self._gate = OpenGate(
             phase=schedule.phase,
             round=round_,
             approvers=schedule.approvers,
-            opened_at=workflow.now(),
-            deadline=schedule.deadline,
+            opened_at=opened_at,
+            deadline=deadline,
             pending=list(districts),
             approved=[],
             rejected=[],
@@ -226,15 +318,14 @@ class CampaignWorkflow:
         def decided() -> bool:
             return self._gate is not None and not self._gate.pending
 
-        reminders = reminder_times(schedule, self._gate.opened_at)
-        for i, at in enumerate(reminders):
+        for i, at in enumerate(reminder_times(deadline, schedule.reminders, opened_at)):
             if await decided_by(at, decided):
                 break
             await self._notify(
                 "gate_reminder", self._outstanding(), f"{key}:reminder:{i}", schedule
             )
             self._gate = self._gate.model_copy(update={"reminders_sent": i + 1})
-        at = schedule.deadline
+        at = deadline
         while not await decided_by(at, decided):
             n = self._gate.escalations_sent + 1
             recipients = escalation_recipients(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -30,10 +30,17 @@ async def decided_by(at: datetime, decided: Callable[[], bool]) -> bool:
     return decided()
 
 
-def reminder_times(schedule: PhaseSchedule, opened_at: datetime) -> list[datetime]:
-    """Reminder instants still ahead when the gate opens, earliest first."""
-    times = sorted({schedule.deadline - offset for offset in schedule.reminders})
-    return [t for t in times if opened_at < t < schedule.deadline]
+def reminder_times(deadline: datetime, offsets: list[timedelta], now: datetime) -> list[datetime]:
+    """Reminder instants (deadline - offset) still ahead of ``now``, earliest first."""
+    times = sorted({deadline - offset for offset in offsets})
+    return [t for t in times if now < t < deadline]
+
+
+def gate_deadline(schedule: PhaseSchedule, opened_at: datetime) -> datetime:
+    """The phase deadline, or — for a gate opening at or after it — the approval window."""
+    if opened_at < schedule.deadline:
+        return schedule.deadline
+    return opened_at + schedule.approval_window
 
 
 def outstanding_approvers(gate: OpenGate, supervisors: dict[str, Approver]) -> list[str]:

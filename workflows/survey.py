@@ -1,34 +1,22 @@
-"""Survey phase (排摸准备): stage the roster files, then register households per district."""
+"""Survey phase (排摸准备): register households from the accepted roster imports, per district.
+
+Files are checked and staged before this runs (at survey start for the files given
+with the campaign, and by each unit's ``warmth roster import`` during the survey);
+this child folds the staged rows of accepted imports into one household per person.
+"""
 
 from __future__ import annotations
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from warmth.contracts import (
-        Activities,
-        PhaseInput,
-        PhaseResult,
-        StageRosterInput,
-        StageRosterResult,
-    )
+    from warmth.contracts import Activities, PhaseInput, PhaseResult
 
 from workflows.batches import batched_phase
-from workflows.options import BATCH
 
 
 @workflow.defn(name="SurveyPhase")
 class SurveyWorkflow:
     @workflow.run
     async def run(self, inp: PhaseInput) -> PhaseResult:
-        if inp.roster_files and not inp.carry.staged:
-            await workflow.execute_activity(
-                Activities.STAGE_ROSTER,
-                StageRosterInput(
-                    campaign_id=inp.campaign_id, files=inp.roster_files, actor="system:survey"
-                ),
-                result_type=StageRosterResult,
-                **BATCH,
-            )
-            inp = inp.model_copy(update={"carry": inp.carry.model_copy(update={"staged": True})})
         return await batched_phase(inp, Activities.REGISTER_HOUSEHOLDS)

@@ -180,15 +180,15 @@ async def test_an_undecided_gate_is_reminded_then_escalated(
     plan = await season(ts_env)  # reminders 7.5 d and 3 d before; escalation every 15 d
     roster = tmp_path / "roster.csv"
     write_demo_roster(roster, plan.jurisdiction, 20)
-    survey = plan.phases[Phase.SURVEY]
     waited: list[bool] = []
 
     async def decide(gate: OpenGate) -> None:
-        if not waited:
+        if gate.phase == Phase.MOBILIZE and not waited:
             waited.append(True)
             # 东湖区 is decided at once; 西山区 is not: let the deadline pass and more.
             await service.decide(ts_env.client, "c1", gate.phase, "li.east", approve=True)
-            gap = survey.deadline - await ts_env.get_current_time() + plan.escalation_interval
+            assert gate.deadline == plan.phases[Phase.MOBILIZE].deadline
+            gap = gate.deadline - await ts_env.get_current_time() + plan.escalation_interval
             await ts_env.sleep(gap + timedelta(hours=1))
             await _until(lambda: _kinds(engine).count("gate_escalation") == 2)
         await service.decide(ts_env.client, "c1", gate.phase, "chen.city", approve=True)
@@ -197,10 +197,10 @@ async def test_an_undecided_gate_is_reminded_then_escalated(
         await start(ts_env, engine, task_queue, plan, roster)
         await drive(ts_env, "c1", decide)
 
-    survey_messages = [
-        m for m in sent_messages(engine, "c1") if ":survey:" in str(m["idempotency_key"])
+    messages = [
+        m for m in sent_messages(engine, "c1") if ":mobilize:" in str(m["idempotency_key"])
     ]
-    assert [(m["kind"], m["recipients"]) for m in survey_messages] == [
+    assert [(m["kind"], m["recipients"]) for m in messages] == [
         ("gate_opened", ["li.east", "zhao.west", "chen.city"]),
         # Only those with a district still undecided are reminded …
         ("gate_reminder", ["zhao.west", "chen.city"]),
@@ -209,7 +209,7 @@ async def test_an_undecided_gate_is_reminded_then_escalated(
         ("gate_escalation", ["chen.city"]),
         ("gate_escalation", ["chen.city"]),
     ]
-    assert all(m["state"] == "sent" for m in survey_messages)
+    assert all(m["state"] == "sent" for m in messages)
     # Later gates were decided at once: they were opened, never reminded.
     assert _kinds(engine).count("gate_reminder") == 2
 

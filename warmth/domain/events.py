@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict
 class EventType:
     CAMPAIGN_CREATED = "CampaignCreated"
     ROSTER_CHECKED = "RosterChecked"
+    ROSTER_ACCEPTED = "RosterAccepted"
+    ROSTER_REFUSED = "RosterRefused"
+    ROSTER_COMPARED = "RosterCompared"
     HOUSEHOLD_REGISTERED = "HouseholdRegistered"
     HOUSEHOLD_MERGED = "HouseholdMerged"
     RESPONSIBILITY_ASSIGNED = "ResponsibilityAssigned"

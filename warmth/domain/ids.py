@@ -4,9 +4,9 @@ An ID number has 18 characters: a 6-digit region code (行政区划代码), the 
 date as YYYYMMDD, a 3-digit order code (顺序码, odd for men) and an ISO 7064
 MOD 11-2 check character (校验码, a digit or ``X``).
 
-The checks rely on :mod:`stdnum.cn.ric` (check character, birth date) and its
-region table ``stdnum/cn/loc.dat``. Two deliberate differences from
-``stdnum.cn.ric.validate``:
+The checks rely on :mod:`stdnum.cn.ric` (the MOD 11-2 check character, the
+birth-date layout) and its region table ``stdnum/cn/loc.dat`` read through
+:mod:`stdnum.numdb`. Two deliberate differences from ``stdnum.cn.ric.validate``:
 
 * ``stdnum`` requires the region code to have existed *in the birth year*. A
   code is assigned when the number is first issued, which for most people is

@@ -74,6 +74,10 @@ class PhasePlan(_Model):
         default_factory=lambda: [timedelta(days=3), timedelta(days=1), timedelta(hours=2)],
         description="offsets before the deadline at which the undecided are reminded",
     )
+    approval_window: timedelta = Field(
+        default=timedelta(days=3),
+        description="time to decide a gate that opens at the deadline (the survey's does)",
+    )
 
 
 class CallbackPlan(_Model):

@@ -65,10 +65,29 @@ roster_staging = Table(
     Column("import_id", String(32), nullable=False),
     Column("row", Integer, nullable=False),
     Column("district", Text, nullable=False),
+    Column("street", Text, nullable=False, server_default=""),
+    Column("community", Text, nullable=False, server_default=""),
     Column("person_key", String(64), nullable=False),
     Column("record", JSON, nullable=False),
     PrimaryKeyConstraint("campaign_id", "import_id", "row", name="pk_roster_staging"),
     Index("ix_roster_staging_district", "campaign_id", "district", "person_key"),
+)
+
+roster_imports = Table(
+    "roster_imports",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("import_id", String(32), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("accepted_rows", Integer, nullable=False),
+    Column("rejected_rows", Integer, nullable=False),
+    Column("duplicates", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # staged | accepted | refused
+    Column("staged_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("campaign_id", "import_id", name="pk_roster_imports"),
 )
 
 roster_rejections = Table(

@@ -1,7 +1,7 @@
-"""Survey (排摸) in the store: staging checked roster rows, then registering households.
+"""Survey (排摸) in the store: registering households from staged roster rows.
 
-Rows are staged per import (keyed by the file's content hash and row), so staging
-the same file again changes nothing. Registration folds staged rows into one
+Rows are staged by ``warmth.intake`` per import (keyed by the file's content hash
+and row). Registration reads the rows of accepted imports only and folds them into one
 household per person key, district by district in batches: the first report
 registers the person, later reports by another unit or with another category are
 merged into the record (一人一档) and each merge is a ledger event.
@@ -9,88 +9,29 @@ merged into the record (一人一档) and each merge is a ledger event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select, tuple_, update
 
-from warmth.domain.events import EventType, LedgerEvent, campaign_stream, household_stream
+from warmth.domain.events import EventType, LedgerEvent, household_stream
 from warmth.store import ledger
-from warmth.store.schema import households, roster_rejections, roster_staging
-from warmth.store.sql import insert_ignore
+from warmth.store.schema import households, roster_imports, roster_staging
 
-
-def stage_rows(
-    engine: Engine,
-    campaign_id: str,
-    import_id: str,
-    staged: Sequence[tuple[int, str, str, dict[str, Any]]],
-    rejections: Sequence[tuple[int, str, str]],
-) -> None:
-    """Stage accepted rows (row, district, person_key, record) and record rejections."""
-    with engine.begin() as conn:
-        insert_ignore(
-            conn,
-            roster_staging,
-            [
-                {
-                    "campaign_id": campaign_id,
-                    "import_id": import_id,
-                    "row": row,
-                    "district": district,
-                    "person_key": key,
-                    "record": record,
-                }
-                for row, district, key, record in staged
-            ],
-        )
-        insert_ignore(
-            conn,
-            roster_rejections,
-            [
-                {
-                    "campaign_id": campaign_id,
-                    "import_id": import_id,
-                    "row": row,
-                    "field": field,
-                    "reason": reason,
-                }
-                for row, field, reason in rejections
-            ],
-        )
-
-
-def record_roster_checked(
-    engine: Engine,
-    campaign_id: str,
-    import_id: str,
-    payload: dict[str, Any],
-    actor: str,
-    at: datetime,
-) -> None:
-    with engine.begin() as conn:
-        ledger.append(
-            conn,
-            [
-                LedgerEvent(
-                    campaign_id=campaign_id,
-                    stream=campaign_stream(campaign_id),
-                    type=EventType.ROSTER_CHECKED,
-                    payload={"import_id": import_id, **payload},
-                    actor=actor,
-                    at=at,
-                    idempotency_key=f"{campaign_id}:roster-checked:{import_id}",
-                )
-            ],
-        )
+same_import = (roster_imports.c.campaign_id == roster_staging.c.campaign_id) & (
+    roster_imports.c.import_id == roster_staging.c.import_id
+)
+"""Join condition of a staged row and its import (whose status decides if it counts)."""
 
 
 def staged_by_district(engine: Engine, campaign_id: str) -> dict[str, int]:
+    """Rows of accepted imports per district."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(roster_staging.c.district, func.count())
+            .join(roster_imports, same_import)
             .where(roster_staging.c.campaign_id == campaign_id)
+            .where(roster_imports.c.status == "accepted")
             .group_by(roster_staging.c.district)
         )
         return {r[0]: int(r[1]) for r in rows}
@@ -122,8 +63,10 @@ def register_batch(
     with engine.begin() as conn:
         query = (
             select(roster_staging)
+            .join(roster_imports, same_import)
             .where(roster_staging.c.campaign_id == campaign_id)
             .where(roster_staging.c.district == district)
+            .where(roster_imports.c.status == "accepted")
             .order_by(roster_staging.c.person_key, roster_staging.c.import_id, roster_staging.c.row)
             .limit(limit)
         )
