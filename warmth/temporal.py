@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError
 
+from warmth.codec import KeyRing, converter
 from warmth.domain.errors import WarmthError
 from warmth.domain.phases import Phase
 from warmth.settings import Settings
@@ -20,9 +20,24 @@ class TemporalUnavailable(WarmthError):
     """Temporal cannot be reached."""
 
 
-def data_converter() -> DataConverter:
-    """The converter every client uses: worker, CLI, tests, replayer."""
-    return pydantic_data_converter
+def data_converter(keyring: KeyRing) -> DataConverter:
+    """The converter every client uses (worker, CLI, tests, replayer): pydantic + encryption."""
+    return converter(keyring)
+
+
+def load_keyring(settings: Settings) -> KeyRing:
+    """The payload keys: from WARMTH_CODEC_KEYS, a keys file, or — for the embedded
+    default only — a file created under the data directory on first use (mode 0600)."""
+    if settings.codec_keys is not None:
+        return KeyRing.from_json(settings.codec_keys.get_secret_value())
+    path = settings.codec_keys_file or settings.data_dir / "codec-keys.json"
+    if not path.exists():
+        if settings.codec_keys_file is not None:
+            raise WarmthError(f"codec keys file {path} does not exist")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(KeyRing.generate("k1").to_json(), encoding="utf-8")
+    return KeyRing.from_file(path)
 
 
 async def connect(settings: Settings) -> Client:
@@ -31,7 +46,7 @@ async def connect(settings: Settings) -> Client:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=data_converter(),
+            data_converter=data_converter(load_keyring(settings)),
         )
     except (RPCError, RuntimeError, OSError) as exc:
         raise TemporalUnavailable(

@@ -12,6 +12,7 @@ import signal
 import structlog
 
 from warmth.logging import configure
+from warmth.notify import build_channel
 from warmth.settings import Settings
 from warmth.store.engine import open_store_engine
 from warmth.temporal import connect
@@ -27,6 +28,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         settings.task_queue,
         engine,
         settings.person_key_secret.get_secret_value().encode(),
+        channel=build_channel(settings.notify),
         language=settings.language,
     )
     stop = stop or asyncio.Event()

@@ -53,7 +53,6 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
     approvals = ApprovalActivities(ctx)
     notes = NotificationActivities(ctx, channel or LogChannel())
     return [
-        roster.stage_roster,
         roster.settle_import,
         roster.missing_submissions,
         roster.register_households,

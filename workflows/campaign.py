@@ -37,8 +37,6 @@ with workflow.unsafe.imports_passed_through():
         PhaseStatus,
         RosterSubmission,
         SettleImportInput,
-        StageRosterInput,
-        StageRosterResult,
         SubmissionAck,
         SummaryTotals,
     )
@@ -53,7 +51,7 @@ from workflows.gate import (
     reminder_times,
     targets,
 )
-from workflows.options import BATCH, NOTIFY, QUICK
+from workflows.options import NOTIFY, QUICK
 
 # Workflow type names of the phase children (see each phase module's @workflow.defn).
 PHASE_WORKFLOWS = {
@@ -222,19 +220,6 @@ class CampaignWorkflow:
         """Units submit rosters until the survey deadline; those missing are reminded."""
         inp = self._inp
         self._state[Phase.SURVEY] = "collecting"
-        if inp.roster_files:
-            staged = await workflow.execute_activity(
-                Activities.STAGE_ROSTER,
-                StageRosterInput(
-                    campaign_id=inp.campaign_id, files=inp.roster_files, actor="system:survey"
-                ),
-                result_type=StageRosterResult,
-                **BATCH,
-            )
-            self._totals[Phase.SURVEY] = {
-                "imports": len(inp.roster_files),
-                "submitted_rows": staged.accepted,
-            }
         reminders = reminder_times(schedule.deadline, schedule.reminders, workflow.now())
         for i, at in enumerate(reminders):
             await self._sleep_until(at)

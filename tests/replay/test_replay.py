@@ -14,7 +14,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from tests.conftest import worker_for
+from tests.conftest import KEYRING, SECRET, worker_for
 from tests.support import drive
 from tests.workflows.test_campaign import season
 from warmth import service
@@ -29,7 +29,9 @@ HISTORIES = Path(__file__).parent / "histories"
 
 def replayer() -> Replayer:
     return Replayer(
-        workflows=list(WORKFLOWS), data_converter=data_converter(), workflow_runner=sandbox_runner()
+        workflows=list(WORKFLOWS),
+        data_converter=data_converter(KEYRING),
+        workflow_runner=sandbox_runner(),
     )
 
 
@@ -59,6 +61,7 @@ async def test_histories_of_a_campaign_with_a_rework_round_replay(
             roster_files=[roster],
             batch_size=10,
             max_batches_per_run=2,
+            person_key_secret=SECRET,
         )
         await drive(ts_env, "c1", decide)
     ids = ["campaign:c1"] + [f"campaign:c1:{p.value}:1" for p in PHASE_ORDER]

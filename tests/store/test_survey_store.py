@@ -6,11 +6,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from temporalio.testing import ActivityEnvironment
 
-from activities.context import ActivityContext
-from activities.roster import RosterActivities
-from warmth.contracts import StageRosterInput
+from warmth import intake
 from warmth.demo import HEADER, demo_plan
 from warmth.domain.events import EventType
 from warmth.store import survey
@@ -44,10 +41,9 @@ def write(path: Path, *rows: list[str]) -> Path:
 
 
 def stage_and_register(engine: Engine, files: list[Path]) -> None:
-    ActivityEnvironment().run(
-        RosterActivities(ActivityContext(engine, b"k")).stage_roster,
-        StageRosterInput(campaign_id="c1", files=[str(f) for f in files], actor="ops"),
-    )
+    for f in files:
+        report = intake.stage_file(engine, b"k", "c1", PLAN, f, unit="民政科", actor="ops", at=AT)
+        intake.settle_import(engine, "c1", report.import_id, True, "ops", AT)
     for district in PLAN.jurisdiction.district_names():
         cursor, done = None, False
         while not done:

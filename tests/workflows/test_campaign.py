@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import worker_for
+from tests.conftest import SECRET, worker_for
 from tests.support import approve_all, drive, expected_from_roster, issued_pairs
 from warmth import service
 from warmth.contracts import OpenGate
@@ -48,6 +48,7 @@ async def start(
         roster_files=[roster],
         actor="ops.test",
         **kwargs,
+        person_key_secret=SECRET,
     )
 
 
@@ -197,9 +198,7 @@ async def test_an_undecided_gate_is_reminded_then_escalated(
         await start(ts_env, engine, task_queue, plan, roster)
         await drive(ts_env, "c1", decide)
 
-    messages = [
-        m for m in sent_messages(engine, "c1") if ":mobilize:" in str(m["idempotency_key"])
-    ]
+    messages = [m for m in sent_messages(engine, "c1") if ":mobilize:" in str(m["idempotency_key"])]
     assert [(m["kind"], m["recipients"]) for m in messages] == [
         ("gate_opened", ["li.east", "zhao.west", "chen.city"]),
         # Only those with a district still undecided are reminded …

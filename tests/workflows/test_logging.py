@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import worker_for
+from tests.conftest import SECRET, worker_for
 from tests.support import approve_all, drive
 from tests.workflows.test_campaign import season
 from warmth import service
@@ -32,7 +32,13 @@ async def test_activity_logs_are_json_with_ids_and_masked_personal_data(
     try:
         async with worker_for(ts_env, task_queue, engine):
             await service.start_campaign(
-                ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster]
+                ts_env.client,
+                engine,
+                task_queue,
+                plan,
+                campaign_id="c1",
+                roster_files=[roster],
+                person_key_secret=SECRET,
             )
             await drive(ts_env, "c1", approve_all(ts_env.client, "c1"))
     finally:

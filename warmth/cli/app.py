@@ -157,6 +157,7 @@ def campaign_start(
             roster_files=roster,
             actor=actor,
             batch_size=State.settings.batch_size,
+            person_key_secret=State.settings.person_key_secret.get_secret_value().encode(),
         )
 
     cid = _run(go)

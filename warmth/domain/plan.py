@@ -64,6 +64,9 @@ class Supervisor(_Model):
     id: str = Field(pattern=_CODE.pattern)
     name: str = Field(min_length=1)
     scope: str = Field(default="", description="jurisdiction path; '' is the whole city")
+    email: str | None = None
+    phone: str | None = None
+    language: Literal["zh", "en"] = "zh"
 
 
 class PhasePlan(_Model):

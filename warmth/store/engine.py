@@ -52,6 +52,9 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent; safe at every start-up)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Workers starting together must not race to create the same tables.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7233001)")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
