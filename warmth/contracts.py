@@ -75,6 +75,7 @@ class RosterSubmission(_Msg):
     unit: str
     user: str
     accepted_rows: int
+    districts: list[str] = Field(default_factory=list)  # where its accepted rows are
 
 
 class SubmissionAck(_Msg):

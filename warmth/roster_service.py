@@ -25,6 +25,7 @@ from warmth.domain.people import person_key
 from warmth.domain.plan import CampaignPlan
 from warmth.planfile import load_plan
 from warmth.roster import CheckResult, check_file, read_jurisdiction, write_error_report
+from warmth.roster.columns import FIELDS, LABELS
 from warmth.roster.export import write_xlsx
 from warmth.roster.reader import read_table
 from warmth.store import ledger
@@ -34,6 +35,24 @@ from warmth.store.survey import same_import
 from warmth.temporal import campaign_workflow_id
 
 OPEN_SURVEY_STATES = ("pending", "waiting", "collecting")
+
+
+TEMPLATE_EXAMPLE = [
+    "1", "王芳", "310104198501010013", "13812345678", "闵行区", "江川路街道", "红旗社区",
+    "江川路100弄1号101室", "低保对象、独居老人", "1", "江川路街道民政科", "取暖、助餐",
+    "用电线路老化", "示例行，导入前请删除 / sample row, delete before importing",
+]  # fmt: skip
+
+
+def write_template(path: Path) -> None:
+    """The roster template (附件3 导入模板): Chinese headers, one sample row to delete."""
+    write_xlsx(
+        path,
+        [LABELS[f] for f in FIELDS],
+        [TEMPLATE_EXAMPLE],
+        sheet_title="花名册",
+        column_widths=[6, 10, 22, 14, 10, 14, 14, 26, 20, 8, 18, 14, 16, 30],
+    )
 
 
 def check_roster(
@@ -101,7 +120,11 @@ async def import_roster(
         ack: SubmissionAck = await handle.execute_update(
             "submit_roster",
             RosterSubmission(
-                import_id=report.import_id, unit=unit, user=user, accepted_rows=report.accepted
+                import_id=report.import_id,
+                unit=unit,
+                user=user,
+                accepted_rows=report.accepted,
+                districts=sorted(report.by_district),
             ),
             result_type=SubmissionAck,
         )

@@ -78,6 +78,7 @@ class CampaignWorkflow:
         self._waiting_until: datetime | None = None
         self._gate: OpenGate | None = None
         self._summary: SummaryTotals | None = None
+        self._reopened: list[str] = []  # districts sent back at the survey gate
         self._completed = False
 
     @workflow.run
@@ -102,6 +103,8 @@ class CampaignWorkflow:
                     for d in self._decisions[phase]
                     if d.round == gate.round and not d.approved
                 )
+                if phase == Phase.SURVEY and todo:
+                    await self._reopen_survey(schedule, todo)
             self._state[phase] = "approved"
         self._current = None
         self._completed = True
@@ -178,6 +181,13 @@ class CampaignWorkflow:
                 f" {submission.unit}'s roster was not accepted",
                 type="SurveyClosed",
             )
+        outside = [d for d in submission.districts if self._reopened and d not in self._reopened]
+        if outside:
+            raise ApplicationError(
+                f"only {'、'.join(self._reopened)} reopened for corrections;"
+                f" {submission.unit}'s roster has rows in {'、'.join(outside)}",
+                type="SurveyClosed",
+            )
 
     @workflow.query(name="progress")
     def progress(self) -> CampaignProgress:
@@ -247,6 +257,18 @@ class CampaignWorkflow:
         # Close before registering: submissions validated earlier finish first.
         self._state[Phase.SURVEY] = "working"
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    async def _reopen_survey(self, schedule: PhaseSchedule, districts: list[str]) -> None:
+        """Districts sent back take corrected rosters for the approval window, then re-register.
+
+        What was accepted before stays: corrections add to it.
+        """
+        self._reopened = list(districts)
+        self._state[Phase.SURVEY] = "collecting"
+        await self._sleep_until(workflow.now() + schedule.approval_window)
+        self._state[Phase.SURVEY] = "working"
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._reopened = []
 
     async def _run_phase(
         self, schedule: PhaseSchedule, round_: int, districts: list[str], comment: str

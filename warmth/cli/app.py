@@ -6,20 +6,18 @@ on stderr and a non-zero exit, never a traceback. Every command takes ``--json``
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
-from pydantic import BaseModel
 
 from warmth import service
-from warmth.domain.errors import WarmthError
+from warmth.cli.bench import bench_app
+from warmth.cli.common import JSON_OPT, State, client, engine, print_json, run, secret, sync
+from warmth.cli.roster import roster_app
 from warmth.domain.phases import Phase
 from warmth.logging import configure
 from warmth.planfile import load_plan
@@ -35,13 +33,8 @@ campaign_app = typer.Typer(
     help="Start, follow and list campaigns (专项行动).", no_args_is_help=True
 )
 app.add_typer(campaign_app, name="campaign")
-
-T = TypeVar("T")
-JSON_OPT = typer.Option(False, "--json", help="machine-readable output")
-
-
-class State:
-    settings: Settings = Settings()
+app.add_typer(roster_app, name="roster")
+app.add_typer(bench_app, name="bench")
 
 
 @app.callback()
@@ -63,45 +56,6 @@ def _options(
     configure(State.settings.log_level, State.settings.log_json)
 
 
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _run(make: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return asyncio.run(make())  # type: ignore[arg-type]
-    except WarmthError as exc:
-        _fail(str(exc))
-    raise AssertionError("unreachable")
-
-
-def _sync(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except WarmthError as exc:
-        _fail(str(exc))
-    raise AssertionError("unreachable")
-
-
-def _print_json(value: Any) -> None:
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
-
-
-def _engine() -> Any:
-    from warmth.store.engine import open_store_engine
-
-    return open_store_engine(State.settings.resolved_store_url())
-
-
-async def _client() -> Any:
-    from warmth.temporal import connect
-
-    return await connect(State.settings)
-
-
 # ---- server and worker -----------------------------------------------------------------------
 
 
@@ -114,7 +68,7 @@ def server(json_out: bool = JSON_OPT) -> None:
     s.data_dir.mkdir(parents=True, exist_ok=True)
     info = {"address": s.temporal_address, "ui": s.ui_url, "db": str(s.temporal_db_file)}
     if json_out:
-        _print_json(info)
+        print_json(info)
     else:
         typer.echo(f"Temporal dev server on {s.temporal_address}, Web UI at {s.ui_url}")
         typer.echo(f"state kept in {s.temporal_db_file}; Ctrl-C to stop")
@@ -129,7 +83,7 @@ def worker() -> None:
     """Run a worker for every workflow and activity (stops cleanly on SIGTERM/SIGINT)."""
     from workers.main import run_worker
 
-    _run(lambda: run_worker(State.settings))
+    run(lambda: run_worker(State.settings))
 
 
 # ---- campaigns ----------------------------------------------------------------------------------
@@ -140,29 +94,28 @@ def campaign_start(
     plan_file: Path = typer.Argument(..., help="the campaign plan (YAML)"),
     roster: list[Path] = typer.Option([], "--roster", help="roster file(s) to import"),
     campaign_id: str | None = typer.Option(None, "--id", help="campaign id (default: plan code)"),
-    actor: str = typer.Option(os.environ.get("USER", "ops"), "--as", help="who starts it"),
+    actor: str = typer.Option("ops", "--as", help="who starts it"),
     json_out: bool = JSON_OPT,
 ) -> None:
     """Start a campaign from its plan."""
-    plan = _sync(lambda: load_plan(plan_file))
+    plan = sync(lambda: load_plan(plan_file))
 
     async def go() -> str:
-        client = await _client()
         return await service.start_campaign(
-            client,
-            _engine(),
+            await client(),
+            engine(),
             State.settings.task_queue,
             plan,
             campaign_id=campaign_id,
             roster_files=roster,
             actor=actor,
             batch_size=State.settings.batch_size,
-            person_key_secret=State.settings.person_key_secret.get_secret_value().encode(),
+            person_key_secret=secret(),
         )
 
-    cid = _run(go)
+    cid = run(go)
     if json_out:
-        _print_json({"campaign_id": cid, "workflow_id": f"campaign:{cid}"})
+        print_json({"campaign_id": cid, "workflow_id": f"campaign:{cid}"})
     else:
         typer.echo(f"campaign {cid} started; follow it with `warmth campaign status {cid}`")
 
@@ -172,11 +125,11 @@ def campaign_status(campaign_id: str, json_out: bool = JSON_OPT) -> None:
     """Where a campaign is: phase, open gate, deadlines and counts per district."""
 
     async def go() -> Any:
-        return await service.progress(await _client(), campaign_id)
+        return await service.progress(await client(), campaign_id)
 
-    p = _run(go)
+    p = run(go)
     if json_out:
-        _print_json(p)
+        print_json(p)
         return
     typer.echo(f"{p.name} ({p.campaign_id}) — {p.status}")
     for s in p.phases:
@@ -203,11 +156,11 @@ def campaign_list(json_out: bool = JSON_OPT) -> None:
     """Every campaign in the store, with its workflow status."""
 
     async def go() -> list[dict[str, object]]:
-        return await service.list_campaigns(await _client(), _engine())
+        return await service.list_campaigns(await client(), engine())
 
-    rows = _run(go)
+    rows = run(go)
     if json_out:
-        _print_json(rows)
+        print_json(rows)
         return
     for r in rows:
         typer.echo(f"{r['id']:<28} {r['status']:<10} {r['created_at']:%Y-%m-%d %H:%M}  {r['name']}")
@@ -227,7 +180,7 @@ def approve(
 
     async def go() -> Any:
         return await service.decide(
-            await _client(),
+            await client(),
             campaign_id,
             gate,
             user,
@@ -236,9 +189,9 @@ def approve(
             task_queue=s.task_queue,
         )
 
-    outcome = _run(go)
+    outcome = run(go)
     if json_out:
-        _print_json(outcome)
+        print_json(outcome)
     else:
         verb = "approved" if outcome.approved else "rejected"
         typer.echo(f"{gate} gate of {campaign_id} {verb} by {user} (round {outcome.round})")
@@ -251,11 +204,9 @@ def report(
     json_out: bool = JSON_OPT,
 ) -> None:
     """Write the campaign's report (works during the campaign and at its end)."""
-    paths = _sync(
-        lambda: service.write_report(_engine(), campaign_id, out, State.settings.language)
-    )
+    paths = sync(lambda: service.write_report(engine(), campaign_id, out, State.settings.language))
     if json_out:
-        _print_json({"files": [str(p) for p in paths]})
+        print_json({"files": [str(p) for p in paths]})
     else:
         for p in paths:
             typer.echo(str(p))
@@ -292,11 +243,11 @@ def demo(
 
     if bar is not None:
         with bar:
-            campaign_id, totals, _final = _run(go)
+            campaign_id, totals, _final = run(go)
     else:
-        campaign_id, totals, _final = _run(go)
+        campaign_id, totals, _final = run(go)
     if json_out:
-        _print_json(
+        print_json(
             {
                 "campaign_id": campaign_id,
                 "summary": totals.model_dump(mode="json"),
@@ -304,7 +255,7 @@ def demo(
             }
         )
         return
-    paths = service.write_report(_engine(), campaign_id, s.data_dir / "reports", s.language)
+    paths = service.write_report(engine(), campaign_id, s.data_dir / "reports", s.language)
     typer.echo("")
     typer.echo(paths[1].read_text(encoding="utf-8"))
     typer.echo(f"report: {paths[0].parent}")

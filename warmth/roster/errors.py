@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from warmth.domain.errors import WarmthError
 
-class RosterFileError(Exception):
+
+class RosterFileError(WarmthError):
     """The file as a whole cannot be read as a roster (花名册文件错误).
 
     The message is bilingual, ``"中文说明 / English explanation"``, and fit to
