@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.context import ActivityContext
-from warmth.contracts import Activities, DecisionRecord
+from warmth.contracts import Activities, DecisionRecord, RecordDeadlineMove
 from warmth.domain.events import EventType, LedgerEvent, campaign_stream
 from warmth.store import ledger
 
@@ -36,3 +36,23 @@ class ApprovalActivities:
         ]
         with self._ctx.engine.begin() as conn:
             ledger.append(conn, events)
+
+    @activity.defn(name=Activities.RECORD_DEADLINE_MOVE)
+    def record_deadline_move(self, inp: RecordDeadlineMove) -> None:
+        m = inp.moved
+        event = LedgerEvent(
+            campaign_id=inp.campaign_id,
+            stream=campaign_stream(inp.campaign_id),
+            type=EventType.DEADLINE_MOVED,
+            payload={
+                "phase": m.phase.value,
+                "previous": m.previous.isoformat(),
+                "to": m.to.isoformat(),
+                "reason": m.reason,
+            },
+            actor=m.user,
+            at=m.at,
+            idempotency_key=f"{inp.campaign_id}:deadline:{m.phase.value}:{m.at.isoformat()}",
+        )
+        with self._ctx.engine.begin() as conn:
+            ledger.append(conn, [event])

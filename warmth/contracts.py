@@ -49,6 +49,8 @@ class CampaignInput(_Msg):
     phases: list[PhaseSchedule]
     supervisors: list[Approver]
     escalation_interval: timedelta
+    first_weekly_dispatch: datetime | None = None  # then every 7 days until the end
+    notification_retry: timedelta = timedelta(seconds=30)
     batch_size: int = 1000
     max_batches_per_run: int | None = Field(
         default=None, description="continue-as-new after this many batches (tests force it)"
@@ -88,6 +90,29 @@ class SettleImportInput(_Msg):
     import_id: str
     accept: bool
     actor: str
+
+
+class DeadlineMove(_Msg):
+    """An ops user moves a phase's deadline (调整截止时间); reminders follow it."""
+
+    phase: Phase
+    to: datetime
+    user: str
+    reason: str
+
+
+class DeadlineMoved(_Msg):
+    phase: Phase
+    previous: datetime
+    to: datetime
+    user: str
+    reason: str
+    at: datetime
+
+
+class RecordDeadlineMove(_Msg):
+    campaign_id: str
+    moved: DeadlineMoved
 
 
 class GateOutcome(_Msg):
@@ -137,6 +162,7 @@ class CampaignProgress(_Msg):
     open_gate: OpenGate | None
     phases: list[PhaseStatus]
     counts: dict[str, Counts]  # district -> counters, latest from each phase
+    failed_notifications: int = 0  # notifications whose channel failed after every retry
 
 
 class SummaryTotals(_Msg):
@@ -249,4 +275,5 @@ class Activities:
     COUNT_DISTRICT = "progress.count_district"
     SUMMARIZE = "summarize.compute"
     RECORD_DECISION = "ledger.record_decision"
+    RECORD_DEADLINE_MOVE = "ledger.record_deadline_move"
     NOTIFY = "notify.send"

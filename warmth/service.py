@@ -26,6 +26,8 @@ from warmth.contracts import (
     CampaignInput,
     CampaignProgress,
     CampaignResult,
+    DeadlineMove,
+    DeadlineMoved,
     GateDecision,
     GateOutcome,
     PhaseSchedule,
@@ -70,6 +72,8 @@ def campaign_input(
             for s in plan.supervisors
         ],
         escalation_interval=plan.escalation_interval,
+        first_weekly_dispatch=plan.first_weekly_dispatch(),
+        notification_retry=plan.notification_retry,
         batch_size=batch_size,
         max_batches_per_run=max_batches_per_run,
     )
@@ -178,6 +182,34 @@ async def decide(
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise NotFound(f"unknown campaign {campaign_id!r}") from None
         raise
+
+
+async def move_deadline(
+    client: Client,
+    engine: Engine,
+    campaign_id: str,
+    phase: Phase,
+    to: datetime,
+    user: str,
+    reason: str,
+    *,
+    timeout: timedelta = timedelta(seconds=15),
+) -> DeadlineMoved:
+    """Move a phase's deadline (an update); a naive ``to`` is read in the plan's time zone."""
+    plan = campaign_store.get_plan(engine, campaign_id)
+    if to.tzinfo is None:
+        to = to.replace(tzinfo=plan.zone)
+    handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
+    move = DeadlineMove(phase=phase, to=to, user=user, reason=reason)
+    try:
+        moved: DeadlineMoved = await handle.execute_update(
+            "move_deadline", move, result_type=DeadlineMoved, rpc_timeout=timeout
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        reason_text = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise Rejected(f"deadline of {phase} in {campaign_id}: {reason_text}") from None
+    return moved
 
 
 async def list_campaigns(client: Client, engine: Engine) -> list[dict[str, object]]:

@@ -62,6 +62,7 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
         reports.count_district,
         reports.summarize,
         approvals.record_decision,
+        approvals.record_deadline_move,
         notes.notify,
     ]
 

@@ -11,7 +11,9 @@ here; the phase children continue-as-new when their batch loops grow long.
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -24,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
         CampaignRef,
         CampaignResult,
         Counts,
+        DeadlineMove,
+        DeadlineMoved,
         DecisionRecord,
         GateDecision,
         GateOutcome,
@@ -35,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         PhaseSchedule,
         PhaseState,
         PhaseStatus,
+        RecordDeadlineMove,
         RosterSubmission,
         SettleImportInput,
         SubmissionAck,
@@ -48,10 +53,9 @@ from workflows.gate import (
     escalation_recipients,
     gate_deadline,
     outstanding_approvers,
-    reminder_times,
     targets,
 )
-from workflows.options import NOTIFY, QUICK
+from workflows.options import QUICK, notify_options
 
 # Workflow type names of the phase children (see each phase module's @workflow.defn).
 PHASE_WORKFLOWS = {
@@ -79,12 +83,22 @@ class CampaignWorkflow:
         self._gate: OpenGate | None = None
         self._summary: SummaryTotals | None = None
         self._reopened: list[str] = []  # districts sent back at the survey gate
+        self._schedules: dict[Phase, PhaseSchedule] = {s.phase: s for s in inp.phases}
+        self._moves = 0  # bumped by every deadline move: waits recompute their instants
+        self._failed_notifications = 0
         self._completed = False
 
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignResult:
-        for schedule in inp.phases:
-            phase = schedule.phase
+        weekly = asyncio.create_task(self._weekly_dispatch())
+        try:
+            return await self._run_phases(inp)
+        finally:
+            weekly.cancel()
+
+    async def _run_phases(self, inp: CampaignInput) -> CampaignResult:
+        for phase in self._schedules:
+            schedule = self._schedules[phase]
             self._current = phase
             await self._wait_for_start(schedule)
             if phase == Phase.SURVEY:
@@ -150,6 +164,47 @@ class CampaignWorkflow:
     def _validate_decision(self, decision: GateDecision) -> None:
         targets(decision, self._gate, self._supervisors)
 
+    @workflow.update(name="move_deadline")
+    async def move_deadline(self, move: DeadlineMove) -> DeadlineMoved:
+        """Move a phase's deadline; every wait on it (reminders, escalations) reschedules."""
+        self._check_move(move)
+        schedule = self._schedules[move.phase]
+        moved = DeadlineMoved(
+            phase=move.phase,
+            previous=schedule.deadline,
+            to=move.to,
+            user=move.user,
+            reason=move.reason,
+            at=workflow.now(),
+        )
+        self._schedules[move.phase] = schedule.model_copy(update={"deadline": move.to})
+        if self._gate is not None and self._gate.phase == move.phase:
+            self._gate = self._gate.model_copy(update={"deadline": move.to})
+        self._moves += 1
+        await workflow.execute_activity(
+            Activities.RECORD_DEADLINE_MOVE,
+            RecordDeadlineMove(campaign_id=self._inp.campaign_id, moved=moved),
+            **QUICK,
+        )
+        return moved
+
+    @move_deadline.validator
+    def _check_move(self, move: DeadlineMove) -> None:
+        if self._state[move.phase] == "approved":
+            raise ApplicationError(f"the {move.phase} phase is already closed", type="PhaseClosed")
+        sup = self._supervisors.get(move.user)
+        if sup is None or not scope_covers(sup.scope, self._inp.scope):
+            raise ApplicationError(
+                f"{move.user} may not move the campaign's deadlines", type="NotAllowed"
+            )
+        if not move.reason.strip():
+            raise ApplicationError("moving a deadline needs a reason", type="ReasonRequired")
+        if move.to <= workflow.now():
+            raise ApplicationError(
+                f"the new deadline {move.to.isoformat(timespec='minutes')} has already passed",
+                type="DeadlineInPast",
+            )
+
     @workflow.update(name="submit_roster")
     async def submit_roster(self, submission: RosterSubmission) -> SubmissionAck:
         """A unit's staged roster file joins the survey; refused once the survey closed."""
@@ -208,9 +263,10 @@ class CampaignWorkflow:
                     totals=self._totals[s.phase],
                     decisions=self._decisions[s.phase],
                 )
-                for s in self._inp.phases
+                for s in self._schedules.values()
             ],
             counts=self._counts,
+            failed_notifications=self._failed_notifications,
         )
 
     # ---- steps ---------------------------------------------------------------------------------
@@ -230,9 +286,8 @@ class CampaignWorkflow:
         """Units submit rosters until the survey deadline; those missing are reminded."""
         inp = self._inp
         self._state[Phase.SURVEY] = "collecting"
-        reminders = reminder_times(schedule.deadline, schedule.reminders, workflow.now())
-        for i, at in enumerate(reminders):
-            await self._sleep_until(at)
+
+        async def remind(offset: timedelta, deadline: datetime) -> None:
             missing = await workflow.execute_activity(
                 Activities.MISSING_SUBMISSIONS,
                 CampaignRef(campaign_id=inp.campaign_id),
@@ -240,23 +295,94 @@ class CampaignWorkflow:
                 **QUICK,
             )
             if missing:
+                sched = self._schedules[Phase.SURVEY]
                 recipients = [
                     a
-                    for a in schedule.approvers
+                    for a in sched.approvers
                     if a in self._supervisors
                     and any(scope_covers(self._supervisors[a].scope, d) for d in missing)
                 ]
                 await self._notify(
                     "submission_reminder",
                     recipients,
-                    f"{inp.campaign_id}:survey:submissions:{i}",
-                    schedule,
+                    f"{inp.campaign_id}:survey:submissions:{deadline.isoformat()}:{offset}",
+                    sched,
                     missing="；".join(f"{d}：{'、'.join(c)}" for d, c in missing.items()),
                 )
-        await self._sleep_until(schedule.deadline)
+
+        await self._remind_until(
+            lambda: self._schedules[Phase.SURVEY].deadline,
+            schedule.reminders,
+            workflow.now(),
+            lambda: False,
+            remind,
+        )
         # Close before registering: submissions validated earlier finish first.
         self._state[Phase.SURVEY] = "working"
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    async def _remind_until(
+        self,
+        deadline_of: Callable[[], datetime],
+        offsets: list[timedelta],
+        since: datetime,
+        stop: Callable[[], bool],
+        remind: Callable[[timedelta, datetime], Awaitable[None]],
+    ) -> bool:
+        """Remind at ``deadline - offset`` until the deadline passes or ``stop()``.
+
+        The deadline is read again after every wake-up, so a moved deadline
+        reschedules what is still ahead (reminders of a new deadline are new
+        messages). Returns True when stopped, False when the deadline passed.
+        """
+        sent: set[tuple[datetime, timedelta]] = set()
+        while not stop():
+            moves, deadline, now = self._moves, deadline_of(), workflow.now()
+            if now >= deadline:
+                return False
+            ahead = sorted(
+                (deadline - off, off)
+                for off in offsets
+                if (deadline, off) not in sent and since < deadline - off
+            )
+            ahead = [(t, off) for t, off in ahead if t > now]
+            at, offset = ahead[0] if ahead else (deadline, None)
+            if await self._wait_until(at, stop, moves) or offset is None:
+                continue
+            sent.add((deadline, offset))
+            await remind(offset, deadline)
+        return True
+
+    async def _wait_until(self, at: datetime, stop: Callable[[], bool], moves: int) -> bool:
+        """Sleep until ``at``; True if woken early by ``stop()`` or a deadline move."""
+        self._waiting_until = at
+        try:
+            return await decided_by(at, lambda: stop() or self._moves != moves)
+        finally:
+            self._waiting_until = None
+
+    async def _weekly_dispatch(self) -> None:
+        """周调度: each week each supervisor hears the progress of their jurisdiction."""
+        at = self._inp.first_weekly_dispatch
+        week = 0
+        while at is not None and not self._completed:
+            await workflow.sleep(max(at - workflow.now(), timedelta(0)))
+            week += 1
+            phase = self._schedules[self._current or Phase.SUMMARIZE]
+            for sup in self._inp.supervisors:
+                mine = {d: c for d, c in self._counts.items() if scope_covers(sup.scope, d)}
+                lines = [
+                    f"{d}: " + ", ".join(f"{k}={v}" for k, v in c.items()) for d, c in mine.items()
+                ] or ["—"]
+                await self._notify(
+                    "weekly_dispatch",
+                    [sup.id],
+                    f"{self._inp.campaign_id}:weekly:{week}:{sup.id}",
+                    phase,
+                    jurisdiction=sup.scope or "全市",
+                    summary="\n".join(lines),
+                )
+            at += timedelta(days=7)
 
     async def _reopen_survey(self, schedule: PhaseSchedule, districts: list[str]) -> None:
         """Districts sent back take corrected rosters for the approval window, then re-register.
@@ -325,22 +451,42 @@ class CampaignWorkflow:
         def decided() -> bool:
             return self._gate is not None and not self._gate.pending
 
-        for i, at in enumerate(reminder_times(deadline, schedule.reminders, opened_at)):
-            if await decided_by(at, decided):
-                break
+        async def remind(offset: timedelta, deadline: datetime) -> None:
+            assert self._gate is not None
             await self._notify(
-                "gate_reminder", self._outstanding(), f"{key}:reminder:{i}", schedule
+                "gate_reminder",
+                self._outstanding(),
+                f"{key}:reminder:{deadline.isoformat()}:{offset}",
+                self._schedules[schedule.phase],
             )
-            self._gate = self._gate.model_copy(update={"reminders_sent": i + 1})
-        at = deadline
-        while not await decided_by(at, decided):
-            n = self._gate.escalations_sent + 1
-            recipients = escalation_recipients(
-                self._inp.supervisors, self._gate.pending, self._outstanding()
+            self._gate = self._gate.model_copy(
+                update={"reminders_sent": self._gate.reminders_sent + 1}
             )
-            await self._notify("gate_escalation", recipients, f"{key}:escalation:{n}", schedule)
-            self._gate = self._gate.model_copy(update={"escalations_sent": n})
-            at = workflow.now() + self._inp.escalation_interval
+
+        def gate_due() -> datetime:
+            assert self._gate is not None
+            return self._gate.deadline
+
+        while not await self._remind_until(
+            gate_due, schedule.reminders, opened_at, decided, remind
+        ):
+            # Past the deadline: escalate now, then every interval, until decided or moved.
+            moves = self._moves
+            while self._moves == moves and not decided():
+                n = self._gate.escalations_sent + 1
+                recipients = escalation_recipients(
+                    self._inp.supervisors, self._gate.pending, self._outstanding()
+                )
+                await self._notify(
+                    "gate_escalation",
+                    recipients,
+                    f"{key}:escalation:{n}",
+                    self._schedules[schedule.phase],
+                )
+                self._gate = self._gate.model_copy(update={"escalations_sent": n})
+                await self._wait_until(
+                    workflow.now() + self._inp.escalation_interval, decided, moves
+                )
         # Decisions are recorded by their update handlers; let them finish first.
         await workflow.wait_condition(workflow.all_handlers_finished)
         gate, self._gate = self._gate, None
@@ -381,7 +527,11 @@ class CampaignWorkflow:
         )
         try:
             await workflow.execute_activity(
-                Activities.NOTIFY, note, result_type=NotificationResult, **NOTIFY
+                Activities.NOTIFY,
+                note,
+                result_type=NotificationResult,
+                **notify_options(self._inp.notification_retry),
             )
         except ActivityError:
+            self._failed_notifications += 1
             workflow.logger.warning("notification failed", extra={"kind": kind, "key": key})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -28,12 +28,6 @@ async def decided_by(at: datetime, decided: Callable[[], bool]) -> bool:
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(decided, timeout=delay)
     return decided()
-
-
-def reminder_times(deadline: datetime, offsets: list[timedelta], now: datetime) -> list[datetime]:
-    """Reminder instants (deadline - offset) still ahead of ``now``, earliest first."""
-    times = sorted({deadline - offset for offset in offsets})
-    return [t for t in times if now < t < deadline]
 
 
 def gate_deadline(schedule: PhaseSchedule, opened_at: datetime) -> datetime:

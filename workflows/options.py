@@ -31,10 +31,22 @@ QUICK: dict[str, Any] = {
     ),
 }
 
-NOTIFY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "schedule_to_close_timeout": timedelta(minutes=10),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=60), maximum_attempts=5),
-}
+
+def notify_options(first_retry: timedelta) -> dict[str, Any]:
+    """A failing channel is retried with backoff, five attempts in all, then recorded as failed.
+
+    The start-to-close timeout leaves room for a rate-limited channel's wait.
+    """
+    return {
+        "start_to_close_timeout": timedelta(minutes=2),
+        "schedule_to_close_timeout": timedelta(hours=1),
+        "retry_policy": RetryPolicy(
+            initial_interval=first_retry,
+            maximum_interval=max(first_retry * 16, timedelta(seconds=1)),
+            maximum_attempts=5,
+            non_retryable_error_types=["TemplateError"],
+        ),
+    }
+
 
 MAX_PARALLEL_DISTRICTS = 4

@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,32 @@ def approve(
     else:
         verb = "approved" if outcome.approved else "rejected"
         typer.echo(f"{gate} gate of {campaign_id} {verb} by {user} (round {outcome.round})")
+
+
+@app.command()
+def deadline(
+    campaign_id: str,
+    phase: Phase = typer.Argument(..., help="the phase whose deadline moves"),
+    to: datetime = typer.Option(..., "--to", help="new deadline, e.g. 2026-12-10T18:00"),
+    user: str = typer.Option(..., "--as", help="who moves it"),
+    reason: str = typer.Option(..., "--reason", help="why (kept in the ledger)"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Move a phase's deadline; reminders and escalations are rescheduled."""
+
+    async def go() -> Any:
+        return await service.move_deadline(
+            await client(), engine(), campaign_id, phase, to, user, reason
+        )
+
+    moved = run(go)
+    if json_out:
+        print_json(moved)
+    else:
+        typer.echo(
+            f"{phase} deadline of {campaign_id}: {moved.previous:%Y-%m-%d %H:%M}"
+            f" → {moved.to:%Y-%m-%d %H:%M} ({user}: {reason})"
+        )
 
 
 @app.command()

@@ -26,6 +26,7 @@ class EventType:
     CALLBACK_DRAWN = "CallbackDrawn"
     GATE_APPROVED = "GateApproved"
     GATE_REJECTED = "GateRejected"
+    DEADLINE_MOVED = "DeadlineMoved"
     SUMMARY_COMPUTED = "SummaryComputed"
 
 

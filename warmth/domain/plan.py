@@ -88,6 +88,13 @@ class CallbackPlan(_Model):
     minimum: int = Field(default=1, ge=0, description="at least this many per community")
 
 
+class WeeklyDispatch(_Model):
+    """周调度: every week at this weekday and time each supervisor gets their progress."""
+
+    weekday: int = Field(default=1, ge=1, le=7, description="1 = Monday … 7 = Sunday")
+    time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class CampaignPlan(_Model):
     """A whole campaign plan. Build it with :func:`parse_plan` or ``warmth.planfile``."""
 
@@ -105,6 +112,20 @@ class CampaignPlan(_Model):
     notice_days: int = Field(default=7, ge=0, description="公示 days")
     callback: CallbackPlan = Field(default_factory=CallbackPlan)
     escalation_interval: timedelta = Field(default=timedelta(days=1))
+    weekly_dispatch: WeeklyDispatch | None = Field(default_factory=WeeklyDispatch)
+    notification_retry: timedelta = Field(
+        default=timedelta(seconds=30), description="first retry interval of a failing channel"
+    )
+
+    def first_weekly_dispatch(self) -> datetime | None:
+        """The first weekly dispatch instant at or after the survey's start (plan time zone)."""
+        if self.weekly_dispatch is None:
+            return None
+        start = self.phases[Phase.SURVEY].start.astimezone(self.zone)
+        hour, minute = (int(x) for x in self.weekly_dispatch.time.split(":"))
+        day = start.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        day += timedelta(days=(self.weekly_dispatch.weekday - 1 - day.weekday()) % 7)
+        return day if day >= start else day + timedelta(days=7)
 
     @field_validator("time_zone")
     @classmethod
