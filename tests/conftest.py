@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from warmth.auth.interceptors import ClaimsInterceptor
 from warmth.codec import KeyRing
 from warmth.store.engine import open_store_engine
 from warmth.temporal import data_converter, find_binary
 from workers.registry import build_worker
 
 SECRET = b"test-secret"
+CLAIMS = b"test-claims-secret-for-warmth"  # signs the acting user's claims on every update
+
+
+def claims_interceptor() -> ClaimsInterceptor:
+    """Claims checked against workflow time, which the time-skipping server moves by
+    months: in tests they are valid for ten years instead of five minutes."""
+    return ClaimsInterceptor(CLAIMS, ttl=timedelta(days=3650))
+
+
 # A test-only key: saved replay histories are encrypted with it.
 KEYRING = KeyRing.from_file(Path(__file__).parent / "test-codec-keys.json")
 
@@ -34,6 +45,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"),
         data_converter=data_converter(KEYRING),
+        interceptors=[claims_interceptor()],
     )
     try:
         yield env
@@ -47,6 +59,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=find_binary("temporal"),
         data_converter=data_converter(KEYRING),
+        interceptors=[claims_interceptor()],
         dev_server_log_level="error",
     )
     try:
@@ -62,4 +75,6 @@ def task_queue() -> str:
 
 def worker_for(env: WorkflowEnvironment, task_queue: str, engine: Engine):  # type: ignore[no-untyped-def]
     """A worker running the project's real workflows and activities."""
-    return build_worker(env.client, task_queue, engine, SECRET, activity_threads=4)
+    return build_worker(
+        env.client, task_queue, engine, SECRET, claims_secret=CLAIMS, activity_threads=4
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -12,7 +12,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from warmth import service
+from warmth.auth.rules import Role, User
 from warmth.contracts import CampaignProgress, OpenGate
+from warmth.demo import demo_plan, demo_users
 from warmth.domain.entitlements import entitlements
 from warmth.domain.events import EventType
 from warmth.domain.plan import CampaignPlan
@@ -23,11 +25,23 @@ from warmth.store.schema import households
 Decide = Callable[[OpenGate], Awaitable[None]]
 
 
-def approve_all(client: Client, campaign_id: str, user: str = "chen.city") -> Decide:
+# The demo plan's people (each supervisor, ops.demo) and two more for refusals.
+_AT = datetime(2026, 1, 1, tzinfo=UTC)
+USERS: dict[str, User] = {
+    **demo_users(demo_plan(_AT, timedelta(days=15)), _AT),
+    "nobody": User(id="nobody", name="无关人员", roles=(Role.SUPERVISOR,), created_at=_AT),
+    "auditor": User(id="auditor", name="审计", roles=(Role.AUDITOR,), created_at=_AT),
+}
+OPS = USERS["ops.demo"]
+
+
+def approve_all(
+    client: Client, engine: Engine, campaign_id: str, user: str = "chen.city"
+) -> Decide:
     """Every gate approved at once by a city-level supervisor."""
 
     async def decide(gate: OpenGate) -> None:
-        await service.decide(client, campaign_id, gate.phase, user, approve=True)
+        await service.decide(client, engine, campaign_id, gate.phase, USERS[user], approve=True)
 
     return decide
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from warmth.auth.rules import Role, User
 from warmth.domain.ids import generate_id
 from warmth.domain.jurisdiction import District, JurisdictionTree, Street
 from warmth.domain.phases import PHASE_ORDER
@@ -122,6 +123,18 @@ def demo_plan(start: datetime, step: timedelta = timedelta(seconds=10)) -> Campa
         callback=CallbackPlan(rate=0.05, minimum=2),
         escalation_interval=step,
     ).localized()
+
+
+def demo_users(plan: CampaignPlan, at: datetime) -> dict[str, User]:
+    """The demo's people: each supervisor of the plan, and an ops operator (ops.demo)."""
+    users = {
+        s.id: User(id=s.id, name=s.name, roles=(Role.SUPERVISOR,), scope=s.scope, created_at=at)
+        for s in plan.supervisors
+    }
+    users["ops.demo"] = User(
+        id="ops.demo", name="民政局业务科", roles=(Role.OPS,), scope="", created_at=at
+    )
+    return users
 
 
 HEADER = [

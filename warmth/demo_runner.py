@@ -8,11 +8,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import Engine
 from temporalio.client import Client
 
 from warmth import service
+from warmth.auth.rules import User
 from warmth.contracts import CampaignProgress, OpenGate, SummaryTotals
-from warmth.demo import demo_plan, write_demo_roster
+from warmth.demo import demo_plan, demo_users, write_demo_roster
 from warmth.devserver import DevServer
 from warmth.planfile import dump_plan
 from warmth.settings import Settings
@@ -52,6 +54,7 @@ async def run_demo(
         campaign_id = f"demo-{now:%Y%m%d-%H%M%S}"
         plan = demo_plan(now + timedelta(seconds=2), timedelta(seconds=step_seconds))
         plan = plan.model_copy(update={"code": campaign_id})
+        users = demo_users(plan, now)
         roster = demo_dir / f"{campaign_id}-roster.csv"
         write_demo_roster(roster, plan.jurisdiction, households)
         (demo_dir / f"{campaign_id}-plan.yaml").write_text(dump_plan(plan), encoding="utf-8")
@@ -62,6 +65,7 @@ async def run_demo(
                 settings.task_queue,
                 engine,
                 settings.person_key_secret.get_secret_value().encode(),
+                claims_secret=settings.claims_secret.get_secret_value().encode(),
                 language=settings.language,
             )
             if start_worker
@@ -75,13 +79,20 @@ async def run_demo(
                 plan,
                 campaign_id=campaign_id,
                 roster_files=[roster],
-                actor="ops.demo",
+                actor=users["ops.demo"],
                 batch_size=settings.batch_size,
                 person_key_secret=settings.person_key_secret.get_secret_value().encode(),
             )
             say(f"campaign {campaign_id} started: {plan.name}")
             final = await _drive(
-                client, settings, campaign_id, say, reject_once, advance or (lambda _n: None)
+                client,
+                engine,
+                users,
+                settings,
+                campaign_id,
+                say,
+                reject_once,
+                advance or (lambda _n: None),
             )
             await service.result(client, campaign_id)
         totals = service.summary(engine, campaign_id)
@@ -91,6 +102,8 @@ async def run_demo(
 
 async def _drive(
     client: Client,
+    engine: Engine,
+    users: dict[str, User],
     settings: Settings,
     campaign_id: str,
     say: Say,
@@ -111,7 +124,9 @@ async def _drive(
             return p
         gate = p.open_gate
         may_reject = reject_once and not rejected
-        if gate is not None and await _decide(client, settings, campaign_id, gate, say, may_reject):
+        if gate is not None and await _decide(
+            client, engine, users, settings, campaign_id, gate, say, may_reject
+        ):
             rejected = True
         await asyncio.sleep(0.3)
 
@@ -122,6 +137,8 @@ _DISTRICT_HEADS = {"东湖区": "li.east", "西山区": "zhao.west"}
 
 async def _decide(
     client: Client,
+    engine: Engine,
+    users: dict[str, User],
     settings: Settings,
     campaign_id: str,
     gate: OpenGate,
@@ -134,9 +151,10 @@ async def _decide(
     reject = may_reject and gate.phase == "mobilize" and district == "西山区"
     outcome = await service.decide(
         client,
+        engine,
         campaign_id,
         gate.phase,
-        user,
+        users[user],
         approve=not reject,
         comment="请核实各社区责任单位后重新报送" if reject else "同意",
         districts=[district],

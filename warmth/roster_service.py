@@ -17,6 +17,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from warmth import intake
+from warmth.auth.interceptors import acting_as
+from warmth.auth.rules import Action, Forbidden, User, authorize
 from warmth.contracts import RosterSubmission, SubmissionAck
 from warmth.domain.errors import Rejected
 from warmth.domain.events import EventType, LedgerEvent, campaign_stream
@@ -29,7 +31,7 @@ from warmth.roster.columns import FIELDS, LABELS
 from warmth.roster.export import write_xlsx
 from warmth.roster.reader import read_table
 from warmth.store import ledger
-from warmth.store.campaigns import get_plan
+from warmth.store.campaigns import get_plan, record_refusal
 from warmth.store.schema import households, roster_imports, roster_staging
 from warmth.store.survey import same_import
 from warmth.temporal import campaign_workflow_id
@@ -82,7 +84,7 @@ async def import_roster(
     path: Path,
     *,
     unit: str,
-    user: str,
+    actor: User,
     encoding: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> intake.ImportReport:
@@ -93,6 +95,13 @@ async def import_roster(
     """
     plan = get_plan(engine, campaign_id)
     from warmth import service  # the campaign service; imported here to keep modules small
+
+    user = actor.id
+    try:
+        authorize(actor, Action.IMPORT, actor.scope)
+    except Forbidden as exc:
+        record_refusal(engine, campaign_id, user, "import roster", str(exc), datetime.now(UTC))
+        raise Rejected(str(exc)) from None
 
     progress_now = await service.progress(client, campaign_id)
     survey = next(p for p in progress_now.phases if p.phase == "survey")
@@ -117,23 +126,24 @@ async def import_roster(
         return report
     handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
     try:
-        ack: SubmissionAck = await handle.execute_update(
-            "submit_roster",
-            RosterSubmission(
-                import_id=report.import_id,
-                unit=unit,
-                user=user,
-                accepted_rows=report.accepted,
-                districts=sorted(report.by_district),
-            ),
-            result_type=SubmissionAck,
-        )
+        with acting_as(actor):
+            ack: SubmissionAck = await handle.execute_update(
+                "submit_roster",
+                RosterSubmission(
+                    import_id=report.import_id,
+                    unit=unit,
+                    user=user,
+                    accepted_rows=report.accepted,
+                    districts=sorted(report.by_district),
+                ),
+                result_type=SubmissionAck,
+            )
     except WorkflowUpdateFailedError as exc:
         intake.settle_import(engine, campaign_id, report.import_id, False, user, datetime.now(UTC))
         cause = exc.cause
-        raise Rejected(
-            cause.message if isinstance(cause, ApplicationError) else str(cause)
-        ) from None
+        why = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        record_refusal(engine, campaign_id, user, "import roster", why, datetime.now(UTC))
+        raise Rejected(why) from None
     return report.model_copy(update={"status": ack.status})
 
 

@@ -21,6 +21,8 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from warmth.auth.interceptors import acting_as
+from warmth.auth.rules import Action, Forbidden, User, authorize
 from warmth.contracts import (
     Approver,
     CampaignInput,
@@ -85,10 +87,10 @@ async def start_campaign(
     task_queue: str,
     plan: CampaignPlan,
     *,
+    actor: User,
     person_key_secret: bytes,
     campaign_id: str | None = None,
     roster_files: list[Path] | None = None,
-    actor: str = "ops",
     batch_size: int = 1000,
     max_batches_per_run: int | None = None,
 ) -> str:
@@ -98,27 +100,29 @@ async def start_campaign(
     anything is created) and submitted like any unit's import.
     """
     campaign_id = campaign_id or plan.code
+    authorize(actor, Action.CHANGE, plan.jurisdiction.campaign_scope())
     files = list(roster_files or [])
     for f in files:
         if not f.is_file():
             raise NotFound(f"roster file {f} does not exist")
         read_rows(f)  # reads the header at once: a RosterFileError names what is wrong
-    campaign_store.create_campaign(engine, campaign_id, plan, actor, datetime.now(UTC))
+    campaign_store.create_campaign(engine, campaign_id, plan, actor.id, datetime.now(UTC))
     try:
-        await client.start_workflow(
-            CAMPAIGN_WORKFLOW,
-            campaign_input(plan, campaign_id, batch_size, max_batches_per_run),
-            id=campaign_workflow_id(campaign_id),
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        )
+        with acting_as(actor):
+            await client.start_workflow(
+                CAMPAIGN_WORKFLOW,
+                campaign_input(plan, campaign_id, batch_size, max_batches_per_run),
+                id=campaign_workflow_id(campaign_id),
+                task_queue=task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            )
     except WorkflowAlreadyStartedError:
         raise Rejected(f"campaign {campaign_id} has already been started") from None
     from warmth.roster_service import import_roster  # it builds on this module
 
     for f in files:
         await import_roster(
-            client, engine, person_key_secret, campaign_id, f, unit=actor, user=actor
+            client, engine, person_key_secret, campaign_id, f, unit=actor.id, actor=actor
         )
     return campaign_id
 
@@ -145,9 +149,10 @@ async def result(client: Client, campaign_id: str) -> CampaignResult:
 
 async def decide(
     client: Client,
+    engine: Engine,
     campaign_id: str,
     gate: Phase,
-    user: str,
+    actor: User,
     *,
     approve: bool,
     comment: str = "",
@@ -162,16 +167,22 @@ async def decide(
     """
     handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
     decision = GateDecision(
-        gate=gate, user=user, approve=approve, comment=comment, districts=districts or []
+        gate=gate, user=actor.id, approve=approve, comment=comment, districts=districts or []
     )
+    action = f"{'approve' if approve else 'reject'} {gate} gate"
     try:
-        outcome: GateOutcome = await handle.execute_update(
-            "decide_gate", decision, result_type=GateOutcome, rpc_timeout=timeout
-        )
+        authorize(actor, Action.APPROVE, actor.scope)
+        with acting_as(actor):
+            outcome: GateOutcome = await handle.execute_update(
+                "decide_gate", decision, result_type=GateOutcome, rpc_timeout=timeout
+            )
         return outcome
+    except Forbidden as exc:
+        _refused(engine, campaign_id, actor, action, str(exc))
+        raise Rejected(f"{gate} gate of {campaign_id}: {exc}") from None
     except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        reason = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        reason = _reason(exc)
+        _refused(engine, campaign_id, actor, action, reason)
         raise Rejected(f"{gate} gate of {campaign_id}: {reason}") from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise Rejected(
@@ -190,7 +201,7 @@ async def move_deadline(
     campaign_id: str,
     phase: Phase,
     to: datetime,
-    user: str,
+    actor: User,
     reason: str,
     *,
     timeout: timedelta = timedelta(seconds=15),
@@ -200,16 +211,30 @@ async def move_deadline(
     if to.tzinfo is None:
         to = to.replace(tzinfo=plan.zone)
     handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
-    move = DeadlineMove(phase=phase, to=to, user=user, reason=reason)
+    move = DeadlineMove(phase=phase, to=to, user=actor.id, reason=reason)
     try:
-        moved: DeadlineMoved = await handle.execute_update(
-            "move_deadline", move, result_type=DeadlineMoved, rpc_timeout=timeout
-        )
+        authorize(actor, Action.CHANGE, plan.jurisdiction.campaign_scope())
+        with acting_as(actor):
+            moved: DeadlineMoved = await handle.execute_update(
+                "move_deadline", move, result_type=DeadlineMoved, rpc_timeout=timeout
+            )
+    except Forbidden as exc:
+        _refused(engine, campaign_id, actor, f"move {phase} deadline", str(exc))
+        raise Rejected(f"deadline of {phase} in {campaign_id}: {exc}") from None
     except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        reason_text = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        raise Rejected(f"deadline of {phase} in {campaign_id}: {reason_text}") from None
+        why = _reason(exc)
+        _refused(engine, campaign_id, actor, f"move {phase} deadline", why)
+        raise Rejected(f"deadline of {phase} in {campaign_id}: {why}") from None
     return moved
+
+
+def _reason(exc: WorkflowUpdateFailedError) -> str:
+    cause = exc.cause
+    return cause.message if isinstance(cause, ApplicationError) else str(cause)
+
+
+def _refused(engine: Engine, campaign_id: str, actor: User, action: str, reason: str) -> None:
+    campaign_store.record_refusal(engine, campaign_id, actor.id, action, reason, datetime.now(UTC))
 
 
 async def list_campaigns(client: Client, engine: Engine) -> list[dict[str, object]]:

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         default=None, description="file holding those keys; default <data_dir>/codec-keys.json"
     )
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    claims_secret: SecretStr = Field(
+        default=SecretStr("warmth-development-only-claims"),
+        description="HMAC key signing users' claims on every update; shared by clients and workers",
+    )
+    token: SecretStr | None = Field(default=None, description="the CLI user's token (WARMTH_TOKEN)")
     person_key_secret: SecretStr = Field(
         default=SecretStr("warmth-development-only"),
         description="HMAC key for person keys; set a real secret in production",

@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError
 
+from warmth.auth.interceptors import Actor, ClaimsInterceptor
 from warmth.codec import KeyRing, converter
 from warmth.domain.errors import WarmthError
 from warmth.domain.phases import Phase
@@ -40,13 +41,19 @@ def load_keyring(settings: Settings) -> KeyRing:
     return KeyRing.from_file(path)
 
 
-async def connect(settings: Settings) -> Client:
-    """A client for the configured server, or one clear error saying how to start it."""
+async def connect(settings: Settings, user: Actor | None = None) -> Client:
+    """A client for the configured server, or one clear error saying how to start it.
+
+    Every start, signal and update it sends carries the acting user's signed claims
+    (``user``, or the one bound with ``warmth.auth.interceptors.acting_as``).
+    """
+    secret = settings.claims_secret.get_secret_value().encode()
     try:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
             data_converter=data_converter(load_keyring(settings)),
+            interceptors=[ClaimsInterceptor(secret, user)],
         )
     except (RPCError, RuntimeError, OSError) as exc:
         raise TemporalUnavailable(

@@ -28,6 +28,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         settings.task_queue,
         engine,
         settings.person_key_secret.get_secret_value().encode(),
+        claims_secret=settings.claims_secret.get_secret_value().encode(),
         channel=build_channel(settings.notify),
         language=settings.language,
     )

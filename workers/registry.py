@@ -18,6 +18,7 @@ from activities.notifications import NotificationActivities
 from activities.phases import PhaseActivities
 from activities.reports import ReportActivities
 from activities.roster import RosterActivities
+from warmth.auth.interceptors import ClaimsWorkerInterceptor
 from warmth.notify.channels import Channel, LogChannel
 from workers.interceptors import LoggingInterceptor
 from workflows.campaign import CampaignWorkflow
@@ -37,7 +38,7 @@ WORKFLOWS: Sequence[type] = (
 )
 
 # The contracts and the pure domain are deterministic: load them once, outside the sandbox.
-PASSTHROUGH = ("pydantic", "pydantic_core", "warmth.contracts", "warmth.domain")
+PASSTHROUGH = ("pydantic", "pydantic_core", "warmth.contracts", "warmth.domain", "warmth.auth")
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:
@@ -73,6 +74,7 @@ def build_worker(
     engine: Engine,
     person_key_secret: bytes,
     *,
+    claims_secret: bytes,
     channel: Channel | None = None,
     activity_threads: int = 8,
     language: str = "zh",
@@ -88,5 +90,5 @@ def build_worker(
         max_concurrent_activities=activity_threads,
         workflow_runner=sandbox_runner(),
         graceful_shutdown_timeout=timedelta(seconds=10),
-        interceptors=[LoggingInterceptor()],
+        interceptors=[LoggingInterceptor(), ClaimsWorkerInterceptor(claims_secret)],
     )

@@ -53,6 +53,7 @@ from workflows.gate import (
     escalation_recipients,
     gate_deadline,
     outstanding_approvers,
+    require_identity,
     targets,
 )
 from workflows.options import QUICK, notify_options
@@ -162,7 +163,8 @@ class CampaignWorkflow:
 
     @decide_gate.validator
     def _validate_decision(self, decision: GateDecision) -> None:
-        targets(decision, self._gate, self._supervisors)
+        districts = targets(decision, self._gate, self._supervisors)
+        require_identity(decision.user, "approve", districts)
 
     @workflow.update(name="move_deadline")
     async def move_deadline(self, move: DeadlineMove) -> DeadlineMoved:
@@ -189,6 +191,10 @@ class CampaignWorkflow:
         return moved
 
     @move_deadline.validator
+    def _validate_move(self, move: DeadlineMove) -> None:
+        self._check_move(move)
+        require_identity(move.user, "change", [self._inp.scope])
+
     def _check_move(self, move: DeadlineMove) -> None:
         if self._state[move.phase] == "approved":
             raise ApplicationError(f"the {move.phase} phase is already closed", type="PhaseClosed")
@@ -228,6 +234,10 @@ class CampaignWorkflow:
         return SubmissionAck(import_id=submission.import_id, status=status)
 
     @submit_roster.validator
+    def _validate_submission(self, submission: RosterSubmission) -> None:
+        self._check_survey_open(submission)
+        require_identity(submission.user, "import", submission.districts or [self._inp.scope])
+
     def _check_survey_open(self, submission: RosterSubmission) -> None:
         survey = next(s for s in self._inp.phases if s.phase == Phase.SURVEY)
         if self._state[Phase.SURVEY] not in ("pending", "waiting", "collecting"):

@@ -17,6 +17,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from warmth.auth.claims import verified_claims
+    from warmth.auth.rules import allowed
     from warmth.contracts import Approver, GateDecision, OpenGate, PhaseSchedule
     from warmth.domain.jurisdiction import scope_covers
 
@@ -103,3 +105,25 @@ def targets(
             type="OutsideJurisdiction",
         )
     return mine
+
+
+def require_identity(user: str, action: str, scopes: list[str]) -> None:
+    """The signed claims verified for this update must name ``user`` and allow ``action``.
+
+    Called from update validators only: the claims are checked when a request arrives;
+    replaying an accepted update does not check them again.
+    """
+    claims = verified_claims()
+    if claims is None:
+        raise ApplicationError("the request carries no verified identity", type="Unauthenticated")
+    if claims.user_id != user:
+        raise ApplicationError(
+            f"signed in as {claims.user_id}, but the request names {user}", type="IdentityMismatch"
+        )
+    for scope in scopes:
+        if not allowed(claims, action, scope):
+            raise ApplicationError(
+                f"{user} ({', '.join(claims.roles) or 'no role'}, {claims.scope or 'city'})"
+                f" may not {action} for {scope or 'the whole city'}",
+                type="Forbidden",
+            )

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SECRET, worker_for
-from tests.support import approve_all, drive, expected_from_roster, issued_pairs
+from tests.support import OPS, approve_all, drive, expected_from_roster, issued_pairs
 from warmth import service
 from warmth.demo import demo_plan, write_demo_roster
 
@@ -33,9 +33,12 @@ async def test_a_campaign_runs_start_to_finish_on_the_dev_server(
             campaign_id=cid,
             roster_files=[roster],
             batch_size=100,
+            actor=OPS,
             person_key_secret=SECRET,
         )
-        final = await drive(dev_env, cid, approve_all(dev_env.client, cid), max_steps=100_000)
+        final = await drive(
+            dev_env, cid, approve_all(dev_env.client, engine, cid), max_steps=100_000
+        )
         result = await service.result(dev_env.client, cid)
 
     assert final.status == "completed"

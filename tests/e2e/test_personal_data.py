@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import KEYRING, SECRET
-from tests.support import approve_all, drive
+from tests.conftest import CLAIMS, KEYRING, SECRET, claims_interceptor
+from tests.support import OPS, approve_all, drive
 from warmth import service
 from warmth.demo import demo_plan, write_demo_roster
 from warmth.logging import configure
@@ -36,6 +36,7 @@ async def test_histories_server_database_and_logs_hold_no_personal_data(
         data_converter=data_converter(KEYRING),
         dev_server_log_level="error",
         dev_server_extra_args=["--db-filename", str(db)],
+        interceptors=[claims_interceptor()],
     )
     configure("INFO", json=True)
     try:
@@ -43,12 +44,12 @@ async def test_histories_server_database_and_logs_hold_no_personal_data(
         plan = demo_plan(now + timedelta(seconds=1), timedelta(seconds=3))
         roster = tmp_path / "roster.csv"
         write_demo_roster(roster, plan.jurisdiction, 60)
-        async with build_worker(env.client, "pii", engine, SECRET):
+        async with build_worker(env.client, "pii", engine, SECRET, claims_secret=CLAIMS):
             await service.start_campaign(
                 env.client, engine, "pii", plan, campaign_id="pii", roster_files=[roster],
-                person_key_secret=SECRET,
+                actor=OPS, person_key_secret=SECRET,
             )  # fmt: skip
-            await drive(env, "pii", approve_all(env.client, "pii"), max_steps=100_000)
+            await drive(env, "pii", approve_all(env.client, engine, "pii"), max_steps=100_000)
         address = env.client.service_client.config.target_host
         histories = []
         for wid in ["campaign:pii"] + [

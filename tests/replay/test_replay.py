@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from tests.conftest import KEYRING, SECRET, worker_for
-from tests.support import drive
+from tests.support import OPS, USERS, drive
 from tests.workflows.test_campaign import season
 from warmth import service
 from warmth.contracts import OpenGate
@@ -48,7 +48,13 @@ async def test_histories_of_a_campaign_with_a_rework_round_replay(
         if reject:
             rejected.append(gate.phase)
         await service.decide(
-            ts_env.client, "c1", gate.phase, "chen.city", approve=not reject, comment="重新核对"
+            ts_env.client,
+            engine,
+            "c1",
+            gate.phase,
+            USERS["chen.city"],
+            approve=not reject,
+            comment="重新核对",
         )
 
     async with worker_for(ts_env, task_queue, engine):
@@ -61,6 +67,7 @@ async def test_histories_of_a_campaign_with_a_rework_round_replay(
             roster_files=[roster],
             batch_size=10,
             max_batches_per_run=2,
+            actor=OPS,
             person_key_secret=SECRET,
         )
         await drive(ts_env, "c1", decide)

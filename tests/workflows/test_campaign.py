@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SECRET, worker_for
-from tests.support import approve_all, drive, expected_from_roster, issued_pairs
+from tests.support import OPS, USERS, approve_all, drive, expected_from_roster, issued_pairs
 from warmth import service
 from warmth.contracts import OpenGate
 from warmth.demo import demo_plan, write_demo_roster
@@ -46,7 +46,7 @@ async def start(
         plan,
         campaign_id="c1",
         roster_files=[roster],
-        actor="ops.test",
+        actor=OPS,
         **kwargs,
         person_key_secret=SECRET,
     )
@@ -66,7 +66,7 @@ async def test_a_90_day_campaign_completes_in_seconds(
     began = time.monotonic()
     async with worker_for(ts_env, task_queue, engine):
         cid = await start(ts_env, engine, task_queue, plan, roster, batch_size=50)
-        final = await drive(ts_env, cid, approve_all(ts_env.client, cid))
+        final = await drive(ts_env, cid, approve_all(ts_env.client, engine, cid))
         result = await service.result(ts_env.client, cid)
     elapsed = time.monotonic() - began
 
@@ -91,13 +91,23 @@ async def test_a_rejected_district_is_reworked_while_the_approved_one_keeps_its_
     async def decide(gate: OpenGate) -> None:
         if gate.phase == Phase.MOBILIZE and not rejected:
             outcome = await service.decide(
-                ts_env.client, "c1", gate.phase, "zhao.west", approve=False, comment="责任单位有误"
+                ts_env.client,
+                engine,
+                "c1",
+                gate.phase,
+                USERS["zhao.west"],
+                approve=False,
+                comment="责任单位有误",
             )
             rejected.append(outcome.round)
             assert outcome.districts == ["西山区"]
-            await service.decide(ts_env.client, "c1", gate.phase, "li.east", approve=True)
+            await service.decide(
+                ts_env.client, engine, "c1", gate.phase, USERS["li.east"], approve=True
+            )
         else:
-            await service.decide(ts_env.client, "c1", gate.phase, "chen.city", approve=True)
+            await service.decide(
+                ts_env.client, engine, "c1", gate.phase, USERS["chen.city"], approve=True
+            )
 
     async with worker_for(ts_env, task_queue, engine):
         await start(ts_env, engine, task_queue, plan, roster)
@@ -149,9 +159,10 @@ async def test_a_decision_from_someone_who_is_not_the_approver_is_refused(
                 with pytest.raises(Rejected) as info:
                     await service.decide(
                         ts_env.client,
+                        engine,
                         "c1",
                         gate_name,
-                        user,
+                        USERS[user],
                         approve=approve,
                         comment=comment,
                         districts=districts,
@@ -159,7 +170,9 @@ async def test_a_decision_from_someone_who_is_not_the_approver_is_refused(
                 refusals.append(str(info.value))
             progress = await service.progress(ts_env.client, "c1")
             assert progress.open_gate is not None  # nothing was decided by the refusals
-        await service.decide(ts_env.client, "c1", gate.phase, "chen.city", approve=True)
+        await service.decide(
+            ts_env.client, engine, "c1", gate.phase, USERS["chen.city"], approve=True
+        )
 
     async with worker_for(ts_env, task_queue, engine):
         await start(ts_env, engine, task_queue, plan, roster)
@@ -187,12 +200,16 @@ async def test_an_undecided_gate_is_reminded_then_escalated(
         if gate.phase == Phase.MOBILIZE and not waited:
             waited.append(True)
             # 东湖区 is decided at once; 西山区 is not: let the deadline pass and more.
-            await service.decide(ts_env.client, "c1", gate.phase, "li.east", approve=True)
+            await service.decide(
+                ts_env.client, engine, "c1", gate.phase, USERS["li.east"], approve=True
+            )
             assert gate.deadline == plan.phases[Phase.MOBILIZE].deadline
             gap = gate.deadline - await ts_env.get_current_time() + plan.escalation_interval
             await ts_env.sleep(gap + timedelta(hours=1))
             await _until(lambda: _kinds(engine).count("gate_escalation") == 2)
-        await service.decide(ts_env.client, "c1", gate.phase, "chen.city", approve=True)
+        await service.decide(
+            ts_env.client, engine, "c1", gate.phase, USERS["chen.city"], approve=True
+        )
 
     async with worker_for(ts_env, task_queue, engine):
         await start(ts_env, engine, task_queue, plan, roster)
@@ -222,7 +239,7 @@ async def test_long_phases_continue_as_new_and_stay_exact(
     _people, owed = expected_from_roster(plan, roster)
     async with worker_for(ts_env, task_queue, engine):
         await start(ts_env, engine, task_queue, plan, roster, batch_size=10, max_batches_per_run=2)
-        await drive(ts_env, "c1", approve_all(ts_env.client, "c1"))
+        await drive(ts_env, "c1", approve_all(ts_env.client, engine, "c1"))
         child = ts_env.client.get_workflow_handle("campaign:c1:distribute:1")
         runs = [
             e

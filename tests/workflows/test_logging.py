@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SECRET, worker_for
-from tests.support import approve_all, drive
+from tests.support import OPS, approve_all, drive
 from tests.workflows.test_campaign import season
 from warmth import service
 from warmth.demo import write_demo_roster
@@ -38,9 +38,10 @@ async def test_activity_logs_are_json_with_ids_and_masked_personal_data(
                 plan,
                 campaign_id="c1",
                 roster_files=[roster],
+                actor=OPS,
                 person_key_secret=SECRET,
             )
-            await drive(ts_env, "c1", approve_all(ts_env.client, "c1"))
+            await drive(ts_env, "c1", approve_all(ts_env.client, engine, "c1"))
     finally:
         logging.getLogger().handlers.clear()
     lines = [

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import SECRET, worker_for
-from tests.support import approve_all, drive
+from tests.conftest import CLAIMS, SECRET, worker_for
+from tests.support import OPS, USERS, approve_all, drive
 from tests.workflows.test_campaign import season
 from warmth import service
 from warmth.contracts import OpenGate
@@ -39,27 +39,27 @@ async def test_a_moved_deadline_reschedules_reminders_and_escalations(
         if gate.phase == Phase.MOBILIZE and not moved:
             moved.append(True)
             for user, reason, to, why in [
-                ("li.east", "x", new, "may not move"),  # a district head
+                ("li.east", "x", new, "li.east may not change the whole city"),  # a district head
                 ("chen.city", " ", new, "needs a reason"),
                 ("chen.city", "x", old - timedelta(days=60), "has already passed"),
             ]:
                 with pytest.raises(Rejected, match=why):
                     await service.move_deadline(
-                        ts_env.client, engine, "c1", gate.phase, to, user, reason
+                        ts_env.client, engine, "c1", gate.phase, to, USERS[user], reason
                     )
             result = await service.move_deadline(
-                ts_env.client, engine, "c1", gate.phase, new, "chen.city", "春节前统一调度"
+                ts_env.client, engine, "c1", gate.phase, new, USERS["chen.city"], "春节前统一调度"
             )
             assert (result.previous, result.to) == (old, new)
             # Nobody decides until the new deadline and one escalation have passed.
             gap = new - await ts_env.get_current_time() + timedelta(hours=1)
             await ts_env.sleep(gap)
-        await approve_all(ts_env.client, "c1")(gate)
+        await approve_all(ts_env.client, engine, "c1")(gate)
 
     async with worker_for(ts_env, task_queue, engine):
         await service.start_campaign(
             ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            person_key_secret=SECRET,
+            actor=OPS, person_key_secret=SECRET,
         )  # fmt: skip
         final = await drive(ts_env, "c1", decide)
 
@@ -88,9 +88,9 @@ async def test_each_supervisor_gets_a_weekly_dispatch_of_their_jurisdiction(
     async with worker_for(ts_env, task_queue, engine):
         await service.start_campaign(
             ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            person_key_secret=SECRET,
+            actor=OPS, person_key_secret=SECRET,
         )  # fmt: skip
-        await drive(ts_env, "c1", approve_all(ts_env.client, "c1"))
+        await drive(ts_env, "c1", approve_all(ts_env.client, engine, "c1"))
         completed_at = await ts_env.get_current_time()
     weeks = (completed_at - first) // timedelta(days=7) + 1
     weekly = [m for m in sent_messages(engine, "c1") if m["kind"] == "weekly_dispatch"]
@@ -134,12 +134,14 @@ async def test_a_failing_channel_is_retried_and_never_fails_the_campaign(
     roster = tmp_path / "roster.csv"
     write_demo_roster(roster, plan.jurisdiction, 20)
     channel = FlakyChannel(failures)
-    async with build_worker(ts_env.client, task_queue, engine, SECRET, channel=channel):
+    async with build_worker(
+        ts_env.client, task_queue, engine, SECRET, claims_secret=CLAIMS, channel=channel
+    ):
         await service.start_campaign(
             ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            person_key_secret=SECRET,
+            actor=OPS, person_key_secret=SECRET,
         )  # fmt: skip
-        final = await drive(ts_env, "c1", approve_all(ts_env.client, "c1"))
+        final = await drive(ts_env, "c1", approve_all(ts_env.client, engine, "c1"))
     messages = sent_messages(engine, "c1")
     assert final.status == "completed"
     if delivered_once:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SECRET, worker_for
-from tests.support import approve_all, drive
+from tests.support import OPS, USERS, approve_all, drive
 from tests.workflows.test_campaign import season
 from warmth import roster_service, service
 from warmth.contracts import OpenGate
@@ -69,17 +69,23 @@ async def test_rosters_are_taken_until_the_deadline_and_a_late_one_is_refused(
         if gate.phase == Phase.SURVEY and not refused:
             with pytest.raises(Rejected) as info:
                 await roster_service.import_roster(
-                    ts_env.client, engine, SECRET, "c1", late, unit="西山区民政科", user="ops"
+                    ts_env.client, engine, SECRET, "c1", late, unit="西山区民政科", actor=OPS
                 )
             refused.append(str(info.value))
-        await approve_all(ts_env.client, "c1")(gate)
+        await approve_all(ts_env.client, engine, "c1")(gate)
 
     async with worker_for(ts_env, task_queue, engine):
         await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", person_key_secret=SECRET
+            ts_env.client,
+            engine,
+            task_queue,
+            plan,
+            campaign_id="c1",
+            actor=OPS,
+            person_key_secret=SECRET,
         )
         report = await roster_service.import_roster(
-            ts_env.client, engine, SECRET, "c1", east, unit="东湖区民政科", user="ops"
+            ts_env.client, engine, SECRET, "c1", east, unit="东湖区民政科", actor=OPS
         )
         assert report.status == "accepted"
         await drive(ts_env, "c1", decide)
@@ -107,21 +113,29 @@ async def test_a_district_sent_back_at_the_survey_takes_corrections_and_keeps_th
         if gate.phase == Phase.SURVEY and not sent_back:
             sent_back.append(True)
             await service.decide(
-                ts_env.client, "c1", gate.phase, "zhao.west", approve=False, comment="漏报较多"
+                ts_env.client,
+                engine,
+                "c1",
+                gate.phase,
+                USERS["zhao.west"],
+                approve=False,
+                comment="漏报较多",
             )
-            await service.decide(ts_env.client, "c1", gate.phase, "li.east", approve=True)
+            await service.decide(
+                ts_env.client, engine, "c1", gate.phase, USERS["li.east"], approve=True
+            )
             while (await service.progress(ts_env.client, "c1")).phases[0].state != "collecting":
                 await asyncio.sleep(0.02)
             ok = await roster_service.import_roster(
-                ts_env.client, engine, SECRET, "c1", fix, unit="西山区民政科", user="ops"
+                ts_env.client, engine, SECRET, "c1", fix, unit="西山区民政科", actor=OPS
             )
             assert ok.status == "accepted"
             with pytest.raises(Rejected, match="only 西山区 reopened for corrections"):
                 await roster_service.import_roster(
-                    ts_env.client, engine, SECRET, "c1", wrong, unit="东湖区民政科", user="ops"
+                    ts_env.client, engine, SECRET, "c1", wrong, unit="东湖区民政科", actor=OPS
                 )
             return
-        await approve_all(ts_env.client, "c1")(gate)
+        await approve_all(ts_env.client, engine, "c1")(gate)
 
     async with worker_for(ts_env, task_queue, engine):
         await service.start_campaign(
@@ -131,6 +145,7 @@ async def test_a_district_sent_back_at_the_survey_takes_corrections_and_keeps_th
             plan,
             campaign_id="c1",
             roster_files=[first, east],
+            actor=OPS,
             person_key_secret=SECRET,
         )
         final = await drive(ts_env, "c1", decide)

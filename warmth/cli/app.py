@@ -14,11 +14,23 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import SecretStr
 
 from warmth import service
 from warmth.cli.bench import bench_app
-from warmth.cli.common import JSON_OPT, State, client, engine, print_json, run, secret, sync
+from warmth.cli.common import (
+    JSON_OPT,
+    State,
+    client,
+    current_user,
+    engine,
+    print_json,
+    run,
+    secret,
+    sync,
+)
 from warmth.cli.roster import roster_app
+from warmth.cli.users import user_app
 from warmth.domain.phases import Phase
 from warmth.logging import configure
 from warmth.planfile import load_plan
@@ -36,6 +48,7 @@ campaign_app = typer.Typer(
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(roster_app, name="roster")
 app.add_typer(bench_app, name="bench")
+app.add_typer(user_app, name="user")
 
 
 @app.callback()
@@ -45,8 +58,10 @@ def _options(
     task_queue: str | None = typer.Option(None, help="task queue of the workers"),
     store: str | None = typer.Option(None, help="store URL (WARMTH_STORE_URL)"),
     data_dir: Path | None = typer.Option(None, help="local state directory (default .warmth)"),
+    token: str | None = typer.Option(None, help="your user token (WARMTH_TOKEN)"),
 ) -> None:
     updates: dict[str, Any] = {
+        "token": SecretStr(token) if token else None,
         "temporal_address": address,
         "temporal_namespace": namespace,
         "task_queue": task_queue,
@@ -95,21 +110,21 @@ def campaign_start(
     plan_file: Path = typer.Argument(..., help="the campaign plan (YAML)"),
     roster: list[Path] = typer.Option([], "--roster", help="roster file(s) to import"),
     campaign_id: str | None = typer.Option(None, "--id", help="campaign id (default: plan code)"),
-    actor: str = typer.Option("ops", "--as", help="who starts it"),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Start a campaign from its plan."""
+    """Start a campaign from its plan (as the user of WARMTH_TOKEN / --token)."""
     plan = sync(lambda: load_plan(plan_file))
 
     async def go() -> str:
+        actor = current_user()
         return await service.start_campaign(
-            await client(),
+            await client(actor),
             engine(),
             State.settings.task_queue,
             plan,
+            actor=actor,
             campaign_id=campaign_id,
             roster_files=roster,
-            actor=actor,
             batch_size=State.settings.batch_size,
             person_key_secret=secret(),
         )
@@ -126,7 +141,7 @@ def campaign_status(campaign_id: str, json_out: bool = JSON_OPT) -> None:
     """Where a campaign is: phase, open gate, deadlines and counts per district."""
 
     async def go() -> Any:
-        return await service.progress(await client(), campaign_id)
+        return await service.progress(await client(current_user()), campaign_id)
 
     p = run(go)
     if json_out:
@@ -157,7 +172,7 @@ def campaign_list(json_out: bool = JSON_OPT) -> None:
     """Every campaign in the store, with its workflow status."""
 
     async def go() -> list[dict[str, object]]:
-        return await service.list_campaigns(await client(), engine())
+        return await service.list_campaigns(await client(current_user()), engine())
 
     rows = run(go)
     if json_out:
@@ -171,23 +186,27 @@ def campaign_list(json_out: bool = JSON_OPT) -> None:
 def approve(
     campaign_id: str,
     gate: Phase = typer.Argument(..., help="the phase whose gate to decide"),
-    user: str = typer.Option(..., "--as", help="the approving supervisor's id"),
     reject: bool = typer.Option(False, "--reject", help="send the phase back for rework"),
     comment: str = typer.Option("", "--comment", help="why (required when rejecting)"),
+    district: list[str] = typer.Option(
+        [], "--district", help="decide only these districts (default: all yours still open)"
+    ),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Approve (or --reject) a phase gate as a supervisor."""
-    s = State.settings
+    """Approve (or --reject) a phase gate for your districts, as a supervisor."""
 
     async def go() -> Any:
+        actor = current_user()
         return await service.decide(
-            await client(),
+            await client(actor),
+            engine(),
             campaign_id,
             gate,
-            user,
+            actor,
             approve=not reject,
             comment=comment,
-            task_queue=s.task_queue,
+            districts=district,
+            task_queue=State.settings.task_queue,
         )
 
     outcome = run(go)
@@ -195,7 +214,10 @@ def approve(
         print_json(outcome)
     else:
         verb = "approved" if outcome.approved else "rejected"
-        typer.echo(f"{gate} gate of {campaign_id} {verb} by {user} (round {outcome.round})")
+        typer.echo(
+            f"{gate} gate of {campaign_id} {verb} by {outcome.decided_by} for"
+            f" {'、'.join(outcome.districts)} (round {outcome.round})"
+        )
 
 
 @app.command()
@@ -203,15 +225,15 @@ def deadline(
     campaign_id: str,
     phase: Phase = typer.Argument(..., help="the phase whose deadline moves"),
     to: datetime = typer.Option(..., "--to", help="new deadline, e.g. 2026-12-10T18:00"),
-    user: str = typer.Option(..., "--as", help="who moves it"),
     reason: str = typer.Option(..., "--reason", help="why (kept in the ledger)"),
     json_out: bool = JSON_OPT,
 ) -> None:
     """Move a phase's deadline; reminders and escalations are rescheduled."""
 
     async def go() -> Any:
+        actor = current_user()
         return await service.move_deadline(
-            await client(), engine(), campaign_id, phase, to, user, reason
+            await client(actor), engine(), campaign_id, phase, to, actor, reason
         )
 
     moved = run(go)
@@ -220,7 +242,7 @@ def deadline(
     else:
         typer.echo(
             f"{phase} deadline of {campaign_id}: {moved.previous:%Y-%m-%d %H:%M}"
-            f" → {moved.to:%Y-%m-%d %H:%M} ({user}: {reason})"
+            f" → {moved.to:%Y-%m-%d %H:%M} ({moved.user}: {reason})"
         )
 
 

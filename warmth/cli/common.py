@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from warmth.auth.rules import User
 from warmth.domain.errors import WarmthError
 from warmth.settings import Settings
 
@@ -54,10 +55,24 @@ def engine() -> Engine:
     return open_store_engine(State.settings.resolved_store_url())
 
 
-async def client() -> Client:
+async def client(user: User | None = None) -> Client:
+    """A Temporal client whose requests carry ``user``'s signed claims."""
     from warmth.temporal import connect
 
-    return await connect(State.settings)
+    return await connect(State.settings, user)
+
+
+def current_user() -> User:
+    """The user of WARMTH_TOKEN / --token, authenticated against the store."""
+    from warmth.auth.identity import authenticate
+
+    token = State.settings.token
+    if token is None:
+        fail(
+            "no token: set WARMTH_TOKEN or pass --token (create a user with"
+            " `warmth user add ID --name NAME --role ops --role supervisor`)"
+        )
+    return authenticate(engine(), token.get_secret_value())
 
 
 def secret() -> bytes:

@@ -9,7 +9,16 @@ from typing import Any
 import typer
 
 from warmth import roster_service
-from warmth.cli.common import JSON_OPT, client, engine, print_json, run, secret, sync
+from warmth.cli.common import (
+    JSON_OPT,
+    client,
+    current_user,
+    engine,
+    print_json,
+    run,
+    secret,
+    sync,
+)
 from warmth.roster import RowError
 
 roster_app = typer.Typer(
@@ -67,7 +76,6 @@ def import_(
     campaign_id: str,
     file: Path = typer.Argument(..., help="roster file (.xlsx or .csv)"),
     unit: str = typer.Option(..., "--unit", help="the reporting unit (报送单位)"),
-    user: str = typer.Option("ops", "--as", help="who submits it"),
     encoding: str | None = ENCODING,
     json_out: bool = JSON_OPT,
 ) -> None:
@@ -87,14 +95,15 @@ def import_(
                 bar.update(task, completed=n, description=f"checking {file.name}: {n} rows")
 
         try:
+            actor = current_user()
             return await roster_service.import_roster(
-                await client(),
+                await client(actor),
                 engine(),
                 secret(),
                 campaign_id,
                 file,
                 unit=unit,
-                user=user,
+                actor=actor,
                 encoding=encoding,
                 progress=progress,
             )
@@ -122,14 +131,19 @@ def compare(
         ..., help="another department's list (e.g. the 低保 register)"
     ),
     out: Path | None = typer.Option(None, "--out", help="write the differences to this .xlsx"),
-    user: str = typer.Option("ops", "--as", help="who runs the comparison"),
     encoding: str | None = ENCODING,
     json_out: bool = JSON_OPT,
 ) -> None:
     """Who is in the reference list but not in the roster (遗漏), and the reverse, by community."""
     result = sync(
         lambda: roster_service.compare_roster(
-            engine(), secret(), campaign_id, reference, out=out, actor=user, encoding=encoding
+            engine(),
+            secret(),
+            campaign_id,
+            reference,
+            out=out,
+            actor=current_user().id,
+            encoding=encoding,
         )
     )
     if json_out:

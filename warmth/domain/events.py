@@ -27,6 +27,7 @@ class EventType:
     GATE_APPROVED = "GateApproved"
     GATE_REJECTED = "GateRejected"
     DEADLINE_MOVED = "DeadlineMoved"
+    ACCESS_REFUSED = "AccessRefused"
     SUMMARY_COMPUTED = "SummaryComputed"
 
 

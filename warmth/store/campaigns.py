@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import Engine, select
@@ -70,3 +71,24 @@ def list_campaigns(engine: Engine) -> list[dict[str, object]]:
         {"id": r.id, "name": r.name, "created_at": as_utc(r.created_at), "created_by": r.created_by}
         for r in rows
     ]
+
+
+def record_refusal(
+    engine: Engine, campaign_id: str, actor: str, action: str, reason: str, at: datetime
+) -> None:
+    """A refused attempt (who tried what, and why it was refused) is itself a ledger fact."""
+    with engine.begin() as conn:
+        ledger.append(
+            conn,
+            [
+                LedgerEvent(
+                    campaign_id=campaign_id,
+                    stream=campaign_stream(campaign_id),
+                    type=EventType.ACCESS_REFUSED,
+                    payload={"action": action, "reason": reason},
+                    actor=actor,
+                    at=at,
+                    idempotency_key=f"{campaign_id}:refused:{uuid.uuid4()}",
+                )
+            ],
+        )
