@@ -24,6 +24,7 @@ from warmth.cli.common import (
     client,
     current_user,
     engine,
+    fail,
     print_json,
     run,
     secret,
@@ -92,6 +93,28 @@ def server(json_out: bool = JSON_OPT) -> None:
         raise typer.Exit(subprocess.call(server_command(s)))
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
+
+
+@app.command("codec-server")
+def codec_server(
+    port: int = typer.Option(8234, help="port on 127.0.0.1"),
+) -> None:
+    """Decode payloads for authorized people (auditors and ops) — `temporal workflow show
+    --codec-endpoint http://127.0.0.1:PORT --codec-auth "Bearer TOKEN"`."""
+    from warmth.auth.rules import Role
+    from warmth.codec_server import serve
+    from warmth.store.users import list_tokens, list_users
+    from warmth.temporal import load_keyring
+
+    db = engine()
+    allowed = {
+        u.id for u in list_users(db) if not u.disabled and ({Role.AUDITOR, Role.OPS} & set(u.roles))
+    }
+    hashes = [t.token_hash for t in list_tokens(db) if t.user_id in allowed and not t.revoked_at]
+    if not hashes:
+        fail("no auditor or ops user has a token: create one with `warmth user add`")
+    typer.echo(f"codec server on http://127.0.0.1:{port} for {len(allowed)} user(s); Ctrl-C stops")
+    serve(load_keyring(State.settings), "127.0.0.1", port, hashes)
 
 
 @app.command()
