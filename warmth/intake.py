@@ -90,10 +90,13 @@ def stage_file(
     staged: list[dict[str, Any]] = []
     rejections: list[dict[str, Any]] = []
 
+    districts: list[str] | None = None  # where other imports' rows may be; read once
+
     def flush() -> int:
-        nonlocal duplicates
+        nonlocal duplicates, districts
         if staged:
-            duplicates += _count_known(engine, campaign_id, import_id, staged)
+            found, districts = _count_known(engine, campaign_id, import_id, staged, plan, districts)
+            duplicates += found
         if known is None:
             with engine.begin() as conn:
                 insert_ignore(conn, roster_staging, staged)
@@ -114,7 +117,7 @@ def stage_file(
                 duplicates += 1
             seen.add(key)
             by_district[outcome.district] += 1
-            record = outcome.model_dump(mode="json")
+            record = _record_json(outcome)
             if not record.get("reporting_unit"):
                 record["reporting_unit"] = unit
             staged.append(
@@ -165,13 +168,68 @@ def stage_file(
     return report
 
 
+def _record_json(record: RosterRecord) -> dict[str, Any]:
+    """``record.model_dump(mode="json")``, built directly: it runs once per accepted row.
+
+    The fields of a record are strings, numbers, None, tuples of strings and a
+    str-to-str dict, so the JSON form only turns the tuples into lists; a test
+    checks that the result equals ``model_dump(mode="json")``.
+    """
+    out = dict(record.__dict__)
+    out["categories"] = list(record.categories)
+    out["hazards"] = list(record.hazards)
+    out["extra"] = dict(record.extra)
+    return out
+
+
 def _count_known(
-    engine: Engine, campaign_id: str, import_id: str, staged: list[dict[str, Any]]
-) -> int:
-    """Rows of this batch whose person is already staged by another, not refused, import."""
+    engine: Engine,
+    campaign_id: str,
+    import_id: str,
+    staged: list[dict[str, Any]],
+    plan: CampaignPlan,
+    districts: list[str] | None,
+) -> tuple[int, list[str] | None]:
+    """Rows of this batch whose person is already staged by another, not refused, import.
+
+    Also returns the districts to search, read on first need and passed back in:
+    the lookup names them so that it runs on the (campaign, district, person key)
+    index instead of scanning every staged row of the campaign for each batch.
+    While no other import is recorded (a campaign's first file) nothing is searched.
+    """
     keys = list({r["person_key"] for r in staged})
     found: set[str] = set()
     with engine.connect() as conn:
+        other = conn.execute(
+            select(roster_imports.c.import_id)
+            .where(
+                roster_imports.c.campaign_id == campaign_id,
+                roster_imports.c.import_id != import_id,
+                roster_imports.c.status != "refused",
+            )
+            .limit(1)
+        ).first()
+        if other is None:
+            return 0, districts
+        if districts is None:
+            # Rows are staged with the plan's spelling of districts; the distinct
+            # districts already staged are added in case the plan was different then.
+            districts = list(
+                dict.fromkeys(
+                    [
+                        *plan.jurisdiction.district_names(),
+                        *(
+                            str(d)
+                            for (d,) in conn.execute(
+                                select(roster_staging.c.district)
+                                .where(roster_staging.c.campaign_id == campaign_id)
+                                .distinct()
+                            )
+                        ),
+                    ]
+                )
+            )
+        wanted = list(dict.fromkeys([*districts, *(r["district"] for r in staged)]))
         for part in ledger.chunks(keys):
             found.update(
                 str(k)
@@ -180,6 +238,7 @@ def _count_known(
                     .join(roster_imports, same_import)
                     .where(
                         roster_staging.c.campaign_id == campaign_id,
+                        roster_staging.c.district.in_(wanted),
                         roster_staging.c.import_id != import_id,
                         roster_imports.c.status != "refused",
                         roster_staging.c.person_key.in_(part),
@@ -187,7 +246,7 @@ def _count_known(
                     .distinct()
                 )
             )
-    return sum(1 for r in staged if r["person_key"] in found)
+    return sum(1 for r in staged if r["person_key"] in found), districts
 
 
 def _record_import(

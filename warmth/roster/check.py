@@ -53,21 +53,23 @@ def check_file(
     when the file itself cannot be read.
     """
     validator = RosterValidator(categories, communities, today=today)
-    result = CheckResult()
+    rows = accepted = merged = 0  # counted here, not on the model: it runs once per row
+    rejected: list[RowError] = []
     seen: set[str] = set()
     for number, raw in read_rows(path, encoding):
-        result.rows += 1
+        rows += 1
         outcome = validator.validate(number, raw)
         if isinstance(outcome, RosterRecord):
-            result.accepted += 1
+            accepted += 1
             if outcome.id_number in seen:
-                result.merged += 1
+                merged += 1
             else:
                 seen.add(outcome.id_number)
         else:
-            result.rejected.extend(outcome)
-    result.people = len(seen)
-    return result
+            rejected.extend(outcome)
+    return CheckResult(
+        rows=rows, accepted=accepted, rejected=rejected, merged=merged, people=len(seen)
+    )
 
 
 def write_error_report(

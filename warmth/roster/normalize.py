@@ -27,6 +27,7 @@ _INVISIBLE: Final[dict[int, int | None]] = dict.fromkeys(map(ord, "\u200b\u200c\
 _TEXT_TABLE: Final = {**_HALFWIDTH, **_INVISIBLE}
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _NAME_DOTS = re.compile(r"\s*[·•‧∙⋅・･.．]\s*")
+_PLAIN_CJK = re.compile(r"[\u3400-\u9fff]+")
 _CATEGORY_SEPARATORS = re.compile(r"[、;；,，\n]")
 _HOUSEHOLD = re.compile(r"([0-9]+)(?:\.0+)?\s*[人口]?")
 _NO_HAZARD: Final = frozenset(
@@ -70,6 +71,8 @@ def normalize_name(value: str) -> str:
     two-character names) are removed, the dots of minority names
     (``"买买提•艾力"``) become ``·`` (U+00B7) and other runs of spaces collapse.
     """
+    if _PLAIN_CJK.fullmatch(value):
+        return value  # the usual name: nothing below would change it
     text = clean_text(value)
     text = _CJK_GAP.sub("", text)
     return _NAME_DOTS.sub("·", text) if _has_cjk(text) else text
@@ -96,6 +99,8 @@ def parse_household_size(value: str) -> int | None:
     Zero is returned as 0 (the validator rejects it); an empty cell is the
     caller's business.
     """
+    if value.isascii() and value.isdigit():
+        return int(value)  # the usual cell: NFKC and the pattern would keep it as it is
     match = _HOUSEHOLD.fullmatch(clean_code(value))
     return int(match.group(1)) if match else None
 

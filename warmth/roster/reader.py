@@ -286,7 +286,8 @@ def _cell_text(cell: Cell) -> str:
 
 
 def _is_blank(cells: Sequence[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
+    # str.isspace and str.strip agree on what is whitespace; isspace copies nothing.
+    return all(not cell or cell.isspace() for cell in cells)
 
 
 def _find_header(rows: _Rows) -> tuple[list[str], list[list[str]]]:
@@ -312,6 +313,10 @@ def _data_rows(
     try:
         for number, cells in enumerate(itertools.chain(pending, rows), start=1):
             if _is_blank(cells):
+                continue
+            if len(cells) == width:  # the usual row; header keys are distinct
+                raw = dict(zip(keys, cells, strict=True))
+                yield number, raw
                 continue
             raw = {key: cells[i] if i < len(cells) else "" for i, key in enumerate(keys)}
             for i in range(width, len(cells)):

@@ -140,6 +140,9 @@ def normalize_phone(value: str) -> tuple[str | None, str | None]:
     An empty cell gives ``(None, None)``. Only mainland China (+86) mobiles
     and landlines with area code are accepted.
     """
+    if len(value) == 11 and value.isascii() and value.isdigit() and value.startswith("1"):
+        # The usual cell, a bare mobile number: cleaning would not change it.
+        return (value, None) if _MOBILE.fullmatch(value) else (None, PHONE_INVALID)
     text = clean_code(value)
     if not text:
         return None, None
@@ -238,7 +241,9 @@ class RosterValidator:
             problems.extend(categories)
 
         household_size = 1
-        size_text = clean_code(raw.get("household_size", ""))
+        size_text = raw.get("household_size", "")
+        if not (size_text.isascii() and size_text.isdigit()):  # else it is clean already
+            size_text = clean_code(size_text)
         if size_text:
             size = parse_household_size(size_text)
             if size is None or size < 1:
@@ -266,7 +271,9 @@ class RosterValidator:
             hazards=parse_hazards(hazards_text or ""),
             hazards_text=hazards_text,
             note=optional_text(raw.get("note", "")),
-            extra={
+            extra={}
+            if raw.keys() <= _FIELD_SET
+            else {
                 key: text
                 for key, value in raw.items()
                 if key not in _FIELD_SET and (text := clean_text(value))

@@ -62,7 +62,12 @@ def register_batch(
     """
     with engine.begin() as conn:
         query = (
-            select(roster_staging)
+            select(
+                roster_staging.c.person_key,
+                roster_staging.c.import_id,
+                roster_staging.c.row,
+                roster_staging.c.record,
+            )
             .join(roster_imports, same_import)
             .where(roster_staging.c.campaign_id == campaign_id)
             .where(roster_staging.c.district == district)
