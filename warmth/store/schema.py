@@ -122,6 +122,7 @@ households = Table(
     Column("note", Text),
     Column("extra", JSON, nullable=False),
     Column("responsible_unit", Text),
+    Column("cadre_id", String(32)),  # the responsible cadre (包保人), a staff id (0005)
     Column("registered_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("campaign_id", "person_key", name="pk_households"),
     Index("ix_households_district", "campaign_id", "district", "person_key"),
@@ -141,6 +142,9 @@ deliveries = Table(
     Column("community", Text, nullable=False),
     Column("status", String(16), nullable=False),  # issued | confirmed
     Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),  # 签收日期 / paid (0006)
+    Column("confirmed_by", String(64)),  # the user who recorded the confirmation
+    Column("proof", Text),  # 凭证: receipt number, signed sheet, bank return …
     PrimaryKeyConstraint("campaign_id", "person_key", "item", name="pk_deliveries"),
     Index("ix_deliveries_district", "campaign_id", "district"),
 )
@@ -195,4 +199,72 @@ tokens = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("label", Text),
     Index("ix_tokens_user_id", "user_id"),
+)
+
+objections = Table(
+    "objections",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("district", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | upheld | dismissed
+    Column("reason", Text, nullable=False),
+    Column("lodged_by", String(64), nullable=False),
+    Column("lodged_at", DateTime(timezone=True), nullable=False),
+    Column("resolution", Text),
+    Column("resolved_by", String(64)),
+    Column("resolved_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("campaign_id", "person_key", name="pk_objections"),
+)
+
+# ---- mobilize (issue 4): staff lists (工作人员名单), cadres' households, charity (慈善募集) ----
+
+Index("ix_households_cadre", households.c.campaign_id, households.c.cadre_id)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("staff_id", String(32), nullable=False),  # HMAC of campaign, unit, name, phone
+    Column("role", String(16), nullable=False),  # cadre 包保人 | caller 回访员 | ops 经办
+    Column("name", Text, nullable=False),
+    Column("phone", String(32), nullable=False),  # personal data: shown masked
+    Column("district", Text, nullable=False),
+    Column("street", Text, nullable=False),  # "" for a district-level unit
+    Column("community", Text, nullable=False),  # "" for a district- or street-level unit
+    Column("active", Boolean, nullable=False),
+    Column("revision", Integer, nullable=False),  # counts activations and deactivations
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("campaign_id", "staff_id", "role", name="pk_staff"),
+    Index("ix_staff_district_role", "campaign_id", "district", "role"),
+)
+
+charity_pledges = Table(
+    "charity_pledges",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("pledge_id", String(32), nullable=False),
+    Column("fund_source", String(64), nullable=False),
+    Column("donor", Text, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("note", Text),
+    Column("scope", Text, nullable=False),  # the recording user's jurisdiction
+    Column("pledged_at", DateTime(timezone=True), nullable=False),
+    Column("pledged_by", String(64), nullable=False),
+    PrimaryKeyConstraint("campaign_id", "pledge_id", name="pk_charity_pledges"),
+)
+
+charity_receipts = Table(
+    "charity_receipts",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("receipt_id", String(32), nullable=False),
+    Column("pledge_id", String(32), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("proof", Text),  # 凭证: bank slip, receipt number …
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("received_by", String(64), nullable=False),
+    PrimaryKeyConstraint("campaign_id", "receipt_id", name="pk_charity_receipts"),
+    Index("ix_charity_receipts_pledge", "campaign_id", "pledge_id"),
 )
