@@ -5,7 +5,12 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.context import ActivityContext
-from warmth.contracts import Activities, DecisionRecord, RecordDeadlineMove
+from warmth.contracts import (
+    Activities,
+    DecisionRecord,
+    RecordBudgetDecision,
+    RecordDeadlineMove,
+)
 from warmth.domain.events import EventType, LedgerEvent, campaign_stream
 from warmth.store import ledger
 
@@ -53,6 +58,21 @@ class ApprovalActivities:
             actor=m.user,
             at=m.at,
             idempotency_key=f"{inp.campaign_id}:deadline:{m.phase.value}:{m.at.isoformat()}",
+        )
+        with self._ctx.engine.begin() as conn:
+            ledger.append(conn, [event])
+
+    @activity.defn(name=Activities.RECORD_BUDGET_DECISION)
+    def record_budget_decision(self, inp: RecordBudgetDecision) -> None:
+        o = inp.outcome
+        event = LedgerEvent(
+            campaign_id=inp.campaign_id,
+            stream=campaign_stream(inp.campaign_id),
+            type=EventType.BUDGET_APPROVED if o.approved else EventType.BUDGET_REJECTED,
+            payload={"round": o.round, "comment": o.comment, "shortfall": inp.shortfall},
+            actor=o.decided_by,
+            at=o.decided_at,
+            idempotency_key=f"{inp.campaign_id}:budget:{o.round}",
         )
         with self._ctx.engine.begin() as conn:
             ledger.append(conn, [event])

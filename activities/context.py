@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -13,6 +14,7 @@ class ActivityContext:
     engine: Engine
     person_key_secret: bytes
     language: str = "zh"
+    output_dir: Path = Path(".warmth") / "out"  # public-notice files and other outputs
 
 
 def utcnow() -> datetime:

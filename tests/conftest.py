@@ -73,8 +73,16 @@ def task_queue() -> str:
     return f"tq-{uuid.uuid4()}"
 
 
-def worker_for(env: WorkflowEnvironment, task_queue: str, engine: Engine):  # type: ignore[no-untyped-def]
+def worker_for(  # type: ignore[no-untyped-def]
+    env: WorkflowEnvironment, task_queue: str, engine: Engine, output_dir: Path | None = None
+):
     """A worker running the project's real workflows and activities."""
     return build_worker(
-        env.client, task_queue, engine, SECRET, claims_secret=CLAIMS, activity_threads=4
+        env.client,
+        task_queue,
+        engine,
+        SECRET,
+        claims_secret=CLAIMS,
+        activity_threads=4,
+        output_dir=output_dir or Path(engine.url.database or ".").parent / "out",
     )

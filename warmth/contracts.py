@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from warmth.domain.budget import SourceTotal
 from warmth.domain.phases import Phase
 
 Counts = dict[str, int]
@@ -50,6 +51,7 @@ class CampaignInput(_Msg):
     supervisors: list[Approver]
     escalation_interval: timedelta
     first_weekly_dispatch: datetime | None = None  # then every 7 days until the end
+    notice_period: timedelta = timedelta(days=7)  # 公示期
     notification_retry: timedelta = timedelta(seconds=30)
     batch_size: int = 1000
     max_batches_per_run: int | None = Field(
@@ -115,6 +117,62 @@ class RecordDeadlineMove(_Msg):
     moved: DeadlineMoved
 
 
+class BudgetReport(_Msg):
+    sources: list[SourceTotal]
+
+    @property
+    def overrun(self) -> list[SourceTotal]:
+        return [s for s in self.sources if s.shortfall > 0]
+
+
+class BudgetDecision(_Msg):
+    """The city supervisor's decision on an overrun budget (预算超支审批)."""
+
+    user: str
+    approve: bool
+    comment: str = ""
+
+
+class BudgetOutcome(_Msg):
+    round: int
+    approved: bool
+    decided_by: str
+    decided_at: datetime
+    comment: str
+
+
+class RecordBudgetDecision(_Msg):
+    campaign_id: str
+    outcome: BudgetOutcome
+    shortfall: dict[str, str]  # source -> yuan short
+
+
+class Objection(_Msg):
+    """An objection (异议) lodged during the public notice: the household is held."""
+
+    person_key: str
+    district: str
+    user: str
+    reason: str
+
+
+class ObjectionResolution(_Msg):
+    person_key: str
+    user: str
+    uphold: bool  # True: removed from payment; False: released
+    resolution: str
+
+
+class LodgeObjectionInput(_Msg):
+    campaign_id: str
+    objection: Objection
+
+
+class ResolveObjectionInput(_Msg):
+    campaign_id: str
+    resolution: ObjectionResolution
+
+
 class GateOutcome(_Msg):
     gate: Phase
     round: int
@@ -140,7 +198,17 @@ class OpenGate(_Msg):
     escalations_sent: int
 
 
-PhaseState = Literal["pending", "waiting", "collecting", "working", "awaiting_approval", "approved"]
+PhaseState = Literal[
+    "pending",
+    "waiting",
+    "collecting",
+    "budget_review",
+    "public_notice",
+    "working",
+    "awaiting_objections",
+    "awaiting_approval",
+    "approved",
+]
 
 
 class PhaseStatus(_Msg):
@@ -163,6 +231,10 @@ class CampaignProgress(_Msg):
     phases: list[PhaseStatus]
     counts: dict[str, Counts]  # district -> counters, latest from each phase
     failed_notifications: int = 0  # notifications whose channel failed after every retry
+    budget: BudgetReport | None = None
+    budget_gate_open: bool = False
+    notice_until: datetime | None = None  # open public-notice window
+    objections: dict[str, str] = Field(default_factory=dict)  # person key -> status
 
 
 class SummaryTotals(_Msg):
@@ -276,4 +348,9 @@ class Activities:
     SUMMARIZE = "summarize.compute"
     RECORD_DECISION = "ledger.record_decision"
     RECORD_DEADLINE_MOVE = "ledger.record_deadline_move"
+    RECORD_BUDGET_DECISION = "ledger.record_budget_decision"
+    BUDGET_CHECK = "distribute.budget_check"
+    POST_NOTICE = "distribute.post_notice"
+    LODGE_OBJECTION = "distribute.lodge_objection"
+    RESOLVE_OBJECTION = "distribute.resolve_objection"
     NOTIFY = "notify.send"

@@ -120,6 +120,7 @@ def demo_plan(start: datetime, step: timedelta = timedelta(seconds=10)) -> Campa
         ],
         phases=phases,
         notice_days=7,
+        notice_period=step / 2,  # compressed with the season
         callback=CallbackPlan(rate=0.05, minimum=2),
         escalation_interval=step,
     ).localized()

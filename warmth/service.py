@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Engine
 from temporalio.client import (
     Client,
@@ -25,6 +27,8 @@ from warmth.auth.interceptors import acting_as
 from warmth.auth.rules import Action, Forbidden, User, authorize
 from warmth.contracts import (
     Approver,
+    BudgetDecision,
+    BudgetOutcome,
     CampaignInput,
     CampaignProgress,
     CampaignResult,
@@ -32,10 +36,14 @@ from warmth.contracts import (
     DeadlineMoved,
     GateDecision,
     GateOutcome,
+    Objection,
+    ObjectionResolution,
     PhaseSchedule,
     SummaryTotals,
 )
 from warmth.domain.errors import NotFound, Rejected
+from warmth.domain.ids import mask_id, normalize_id
+from warmth.domain.people import person_key
 from warmth.domain.phases import PHASE_ORDER, Phase
 from warmth.domain.plan import CampaignPlan
 from warmth.roster import read_rows
@@ -44,6 +52,7 @@ from warmth.store import stats
 from warmth.temporal import campaign_workflow_id
 
 CAMPAIGN_WORKFLOW = "Campaign"
+T = TypeVar("T")
 
 
 def campaign_input(
@@ -75,6 +84,7 @@ def campaign_input(
         ],
         escalation_interval=plan.escalation_interval,
         first_weekly_dispatch=plan.first_weekly_dispatch(),
+        notice_period=plan.notice_window,
         notification_retry=plan.notification_retry,
         batch_size=batch_size,
         max_batches_per_run=max_batches_per_run,
@@ -235,6 +245,114 @@ def _reason(exc: WorkflowUpdateFailedError) -> str:
 
 def _refused(engine: Engine, campaign_id: str, actor: User, action: str, reason: str) -> None:
     campaign_store.record_refusal(engine, campaign_id, actor.id, action, reason, datetime.now(UTC))
+
+
+async def _update(
+    client: Client,
+    engine: Engine,
+    campaign_id: str,
+    actor: User,
+    name: str,
+    arg: BaseModel,
+    result_type: type[T],
+    what: str,
+    timeout: timedelta = timedelta(seconds=15),
+) -> T:
+    """Send an update as ``actor``; a refusal is recorded and raised as one clear line."""
+    handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
+    try:
+        with acting_as(actor):
+            result: T = await handle.execute_update(
+                name, arg, result_type=result_type, rpc_timeout=timeout
+            )
+        return result
+    except WorkflowUpdateFailedError as exc:
+        why = _reason(exc)
+        _refused(engine, campaign_id, actor, what, why)
+        raise Rejected(f"{what} in {campaign_id}: {why}") from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise Rejected(
+            f"no answer from campaign {campaign_id}: is a worker running? (`warmth worker`)"
+        ) from None
+
+
+async def decide_budget(
+    client: Client,
+    engine: Engine,
+    campaign_id: str,
+    actor: User,
+    *,
+    approve: bool,
+    comment: str = "",
+) -> BudgetOutcome:
+    """The city supervisor accepts (or sends back) an overrun budget."""
+    decision = BudgetDecision(user=actor.id, approve=approve, comment=comment)
+    return await _update(
+        client,
+        engine,
+        campaign_id,
+        actor,
+        "decide_budget",
+        decision,
+        BudgetOutcome,
+        "budget decision",
+    )
+
+
+def _household(engine: Engine, secret: bytes, campaign_id: str, id_number: str) -> tuple[str, str]:
+    """(person key, district) of the household with this ID number, or NotFound."""
+    key = person_key(secret, normalize_id(id_number))
+    district = campaign_store.household_district(engine, campaign_id, key)
+    if district is None:
+        raise NotFound(
+            f"no household with ID number {mask_id(normalize_id(id_number))} in {campaign_id}"
+        )
+    return key, district
+
+
+async def lodge_objection(
+    client: Client,
+    engine: Engine,
+    secret: bytes,
+    campaign_id: str,
+    id_number: str,
+    actor: User,
+    reason: str,
+) -> str:
+    """Lodge an objection (异议) during the public notice; the household is held."""
+    key, district = _household(engine, secret, campaign_id, id_number)
+    objection = Objection(person_key=key, district=district, user=actor.id, reason=reason)
+    return await _update(
+        client, engine, campaign_id, actor, "lodge_objection", objection, str, "objection"
+    )
+
+
+async def resolve_objection(
+    client: Client,
+    engine: Engine,
+    secret: bytes,
+    campaign_id: str,
+    id_number: str,
+    actor: User,
+    *,
+    uphold: bool,
+    resolution: str,
+) -> str:
+    """Uphold (removed from payment) or dismiss (released) an objection."""
+    key, _district = _household(engine, secret, campaign_id, id_number)
+    decision = ObjectionResolution(
+        person_key=key, user=actor.id, uphold=uphold, resolution=resolution
+    )
+    return await _update(
+        client,
+        engine,
+        campaign_id,
+        actor,
+        "resolve_objection",
+        decision,
+        str,
+        "objection resolution",
+    )
 
 
 async def list_campaigns(client: Client, engine: Engine) -> list[dict[str, object]]:

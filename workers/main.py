@@ -31,6 +31,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         claims_secret=settings.claims_secret.get_secret_value().encode(),
         channel=build_channel(settings.notify),
         language=settings.language,
+        output_dir=settings.data_dir / "out",
     )
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.approvals import ApprovalActivities
 from activities.context import ActivityContext
+from activities.notice import NoticeActivities
 from activities.notifications import NotificationActivities
 from activities.phases import PhaseActivities
 from activities.reports import ReportActivities
@@ -53,6 +55,7 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
     reports = ReportActivities(ctx)
     approvals = ApprovalActivities(ctx)
     notes = NotificationActivities(ctx, channel or LogChannel())
+    notice = NoticeActivities(ctx)
     return [
         roster.settle_import,
         roster.missing_submissions,
@@ -63,6 +66,11 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
         reports.count_district,
         reports.summarize,
         approvals.record_decision,
+        approvals.record_budget_decision,
+        notice.budget_check,
+        notice.post_notice,
+        notice.lodge_objection,
+        notice.resolve_objection,
         approvals.record_deadline_move,
         notes.notify,
     ]
@@ -78,9 +86,15 @@ def build_worker(
     channel: Channel | None = None,
     activity_threads: int = 8,
     language: str = "zh",
+    output_dir: Path | None = None,
 ) -> Worker:
     """A worker for every workflow and activity of the project on ``task_queue``."""
-    ctx = ActivityContext(engine=engine, person_key_secret=person_key_secret, language=language)
+    ctx = ActivityContext(
+        engine=engine,
+        person_key_secret=person_key_secret,
+        language=language,
+        output_dir=output_dir or Path(".warmth") / "out",
+    )
     return Worker(
         client,
         task_queue=task_queue,

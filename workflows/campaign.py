@@ -21,6 +21,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from warmth.contracts import (
         Activities,
+        BudgetDecision,
+        BudgetOutcome,
+        BudgetReport,
         CampaignInput,
         CampaignProgress,
         CampaignRef,
@@ -31,15 +34,20 @@ with workflow.unsafe.imports_passed_through():
         DecisionRecord,
         GateDecision,
         GateOutcome,
+        LodgeObjectionInput,
         Notification,
         NotificationResult,
+        Objection,
+        ObjectionResolution,
         OpenGate,
         PhaseInput,
         PhaseResult,
         PhaseSchedule,
         PhaseState,
         PhaseStatus,
+        RecordBudgetDecision,
         RecordDeadlineMove,
+        ResolveObjectionInput,
         RosterSubmission,
         SettleImportInput,
         SubmissionAck,
@@ -56,7 +64,7 @@ from workflows.gate import (
     require_identity,
     targets,
 )
-from workflows.options import QUICK, notify_options
+from workflows.options import LONG, QUICK, notify_options
 
 # Workflow type names of the phase children (see each phase module's @workflow.defn).
 PHASE_WORKFLOWS = {
@@ -87,6 +95,12 @@ class CampaignWorkflow:
         self._schedules: dict[Phase, PhaseSchedule] = {s.phase: s for s in inp.phases}
         self._moves = 0  # bumped by every deadline move: waits recompute their instants
         self._failed_notifications = 0
+        self._budget: BudgetReport | None = None
+        self._budget_round = 0
+        self._budget_decision: BudgetOutcome | None = None
+        self._notice_until: datetime | None = None
+        self._objections: dict[str, str] = {}  # person key -> pending | upheld | dismissed
+        self._objection_district: dict[str, str] = {}
         self._completed = False
 
     @workflow.run
@@ -104,11 +118,28 @@ class CampaignWorkflow:
             await self._wait_for_start(schedule)
             if phase == Phase.SURVEY:
                 await self._collect_rosters(schedule)
+            if phase == Phase.DISTRIBUTE:
+                await self._budget_gate(schedule)
+                await self._public_notice(schedule)
             todo, comment = list(inp.districts), ""
             while todo:
                 self._rounds[phase] += 1
                 self._state[phase] = "working"
                 result = await self._run_phase(schedule, self._rounds[phase], todo, comment)
+                if phase == Phase.DISTRIBUTE and self._objections:
+                    # Held households wait for their objections; the released get paid.
+                    self._state[phase] = "awaiting_objections"
+                    await workflow.wait_condition(
+                        lambda: (
+                            "pending" not in self._objections.values()
+                            and workflow.all_handlers_finished()
+                        )
+                    )
+                    self._state[phase] = "working"
+                    if "dismissed" in self._objections.values():
+                        result = await self._run_phase(
+                            schedule, self._rounds[phase], todo, comment, tag="released"
+                        )
                 self._absorb(result)
                 self._state[phase] = "awaiting_approval"
                 gate = await self._gate_decisions(schedule, self._rounds[phase], todo)
@@ -211,6 +242,98 @@ class CampaignWorkflow:
                 type="DeadlineInPast",
             )
 
+    @workflow.update(name="decide_budget")
+    async def decide_budget(self, decision: BudgetDecision) -> BudgetOutcome:
+        """The city supervisor lets an overrun budget be paid (or sends it back)."""
+        self._check_budget_open(decision)
+        outcome = BudgetOutcome(
+            round=self._budget_round,
+            approved=decision.approve,
+            decided_by=decision.user,
+            decided_at=workflow.now(),
+            comment=decision.comment,
+        )
+        self._budget_decision = outcome
+        overrun = self._budget.overrun if self._budget else []
+        await workflow.execute_activity(
+            Activities.RECORD_BUDGET_DECISION,
+            RecordBudgetDecision(
+                campaign_id=self._inp.campaign_id,
+                outcome=outcome,
+                shortfall={s.source: str(s.shortfall) for s in overrun},
+            ),
+            **QUICK,
+        )
+        return outcome
+
+    @decide_budget.validator
+    def _validate_budget(self, decision: BudgetDecision) -> None:
+        self._check_budget_open(decision)
+        require_identity(decision.user, "approve", [self._inp.scope])
+
+    def _check_budget_open(self, decision: BudgetDecision) -> None:
+        if self._budget_round == 0 or self._budget_decision is not None:
+            raise ApplicationError("no budget decision is awaited", type="GateNotOpen")
+        if not decision.approve and not decision.comment.strip():
+            raise ApplicationError("a rejection needs a comment", type="CommentRequired")
+
+    @workflow.update(name="lodge_objection")
+    async def lodge_objection(self, objection: Objection) -> str:
+        """An objection (异议) during the public notice holds the named household."""
+        self._check_objection(objection)
+        self._objections[objection.person_key] = "pending"
+        self._objection_district[objection.person_key] = objection.district
+        district: str = await workflow.execute_activity(
+            Activities.LODGE_OBJECTION,
+            LodgeObjectionInput(campaign_id=self._inp.campaign_id, objection=objection),
+            result_type=str,
+            **QUICK,
+        )
+        return district
+
+    @lodge_objection.validator
+    def _validate_objection(self, objection: Objection) -> None:
+        self._check_objection(objection)
+        require_identity(objection.user, "change", [objection.district])
+
+    def _check_objection(self, objection: Objection) -> None:
+        if self._notice_until is None:
+            raise ApplicationError("no public notice is open for objections", type="NoticeClosed")
+        if objection.person_key in self._objections:
+            raise ApplicationError(
+                "an objection about this household is already on record",
+                type="DuplicateObjection",
+            )
+        if not objection.reason.strip():
+            raise ApplicationError("an objection needs a reason", type="ReasonRequired")
+
+    @workflow.update(name="resolve_objection")
+    async def resolve_objection(self, resolution: ObjectionResolution) -> str:
+        """The district supervisor upholds (removed) or dismisses (released) an objection."""
+        self._check_resolution(resolution)
+        self._objections[resolution.person_key] = "upheld" if resolution.uphold else "dismissed"
+        status: str = await workflow.execute_activity(
+            Activities.RESOLVE_OBJECTION,
+            ResolveObjectionInput(campaign_id=self._inp.campaign_id, resolution=resolution),
+            result_type=str,
+            **QUICK,
+        )
+        return status
+
+    @resolve_objection.validator
+    def _validate_resolution(self, resolution: ObjectionResolution) -> None:
+        self._check_resolution(resolution)
+        district = self._objection_district[resolution.person_key]
+        require_identity(resolution.user, "approve", [district])
+
+    def _check_resolution(self, resolution: ObjectionResolution) -> None:
+        if self._objections.get(resolution.person_key) != "pending":
+            raise ApplicationError(
+                "no pending objection about this household", type="NoPendingObjection"
+            )
+        if not resolution.resolution.strip():
+            raise ApplicationError("a resolution needs a reason", type="ReasonRequired")
+
     @workflow.update(name="submit_roster")
     async def submit_roster(self, submission: RosterSubmission) -> SubmissionAck:
         """A unit's staged roster file joins the survey; refused once the survey closed."""
@@ -277,6 +400,10 @@ class CampaignWorkflow:
             ],
             counts=self._counts,
             failed_notifications=self._failed_notifications,
+            budget=self._budget,
+            budget_gate_open=self._budget_round > 0 and self._budget_decision is None,
+            notice_until=self._notice_until,
+            objections=dict(self._objections),
         )
 
     # ---- steps ---------------------------------------------------------------------------------
@@ -371,6 +498,54 @@ class CampaignWorkflow:
         finally:
             self._waiting_until = None
 
+    async def _budget_gate(self, schedule: PhaseSchedule) -> None:
+        """Nothing is paid until the money fits the budget or the city supervisor accepts it."""
+        while True:
+            self._state[Phase.DISTRIBUTE] = "budget_review"
+            self._budget = await workflow.execute_activity(
+                Activities.BUDGET_CHECK,
+                CampaignRef(campaign_id=self._inp.campaign_id),
+                result_type=BudgetReport,
+                **LONG,
+            )
+            if not self._budget.overrun:
+                return
+            self._budget_round += 1
+            self._budget_decision = None
+            city = [s.id for s in self._inp.supervisors if scope_covers(s.scope, self._inp.scope)]
+            await self._notify(
+                "budget_overrun",
+                city,
+                f"{self._inp.campaign_id}:budget:{self._budget_round}",
+                schedule,
+                shortfall="；".join(
+                    f"{s.source} 缺口 {s.shortfall} 元（"
+                    + "、".join(f"{d} {v}" for d, v in s.by_district.items())
+                    + "）"
+                    for s in self._budget.overrun
+                ),
+            )
+            await workflow.wait_condition(lambda: self._budget_decision is not None)
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            if self._budget_decision is not None and self._budget_decision.approved:
+                return
+            # Sent back: corrections (objections upheld, a revised budget) in the window.
+            await self._sleep_until(workflow.now() + schedule.approval_window)
+
+    async def _public_notice(self, schedule: PhaseSchedule) -> None:
+        """Post the list (公示) for the notice period; objections hold households meanwhile."""
+        self._state[Phase.DISTRIBUTE] = "public_notice"
+        await workflow.execute_activity(
+            Activities.POST_NOTICE,
+            CampaignRef(campaign_id=self._inp.campaign_id),
+            result_type=list[str],
+            **LONG,
+        )
+        self._notice_until = workflow.now() + self._inp.notice_period
+        await self._sleep_until(self._notice_until)
+        self._notice_until = None
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
     async def _weekly_dispatch(self) -> None:
         """周调度: each week each supervisor hears the progress of their jurisdiction."""
         at = self._inp.first_weekly_dispatch
@@ -407,7 +582,12 @@ class CampaignWorkflow:
         self._reopened = []
 
     async def _run_phase(
-        self, schedule: PhaseSchedule, round_: int, districts: list[str], comment: str
+        self,
+        schedule: PhaseSchedule,
+        round_: int,
+        districts: list[str],
+        comment: str,
+        tag: str = "",
     ) -> PhaseResult:
         inp = self._inp
         result: PhaseResult = await workflow.execute_child_workflow(
@@ -421,7 +601,8 @@ class CampaignWorkflow:
                 rework_comment=comment,
                 max_batches_per_run=inp.max_batches_per_run,
             ),
-            id=f"campaign:{inp.campaign_id}:{schedule.phase.value}:{round_}",
+            id=f"campaign:{inp.campaign_id}:{schedule.phase.value}:{round_}"
+            + (f":{tag}" if tag else ""),
             result_type=PhaseResult,
         )
         return result

@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from warmth.contracts import Activities, DistrictInput, PhaseInput, PhaseResult
 
 from workflows.batches import count_districts, phase_result
-from workflows.options import BATCH
+from workflows.options import LONG
 
 
 @workflow.defn(name="FollowupPhase")
@@ -23,7 +23,7 @@ class FollowupWorkflow:
                     Activities.DRAW_CALLBACKS,
                     DistrictInput(campaign_id=inp.campaign_id, district=d, phase=inp.phase),
                     result_type=int,
-                    **BATCH,
+                    **LONG,
                 )
                 for d in inp.districts
             )

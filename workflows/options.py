@@ -14,10 +14,21 @@ from temporalio.common import RetryPolicy
 
 NON_RETRYABLE = ["RosterFileError", "NotFound", "PlanError"]
 
+# One keyset batch (≤ a few thousand households) takes well under a second; a short
+# heartbeat timeout lets a batch on a worker that died be retried within seconds.
 BATCH: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=2),
+    "schedule_to_close_timeout": timedelta(hours=2),
+    "heartbeat_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        maximum_interval=timedelta(seconds=30), non_retryable_error_types=NON_RETRYABLE
+    ),
+}
+
+# Whole-campaign or whole-district computations (summary, budget, notice, sample).
+LONG: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=10),
     "schedule_to_close_timeout": timedelta(hours=2),
-    "heartbeat_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(
         maximum_interval=timedelta(seconds=30), non_retryable_error_types=NON_RETRYABLE
     ),

@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from warmth.contracts import Activities, CampaignRef, PhaseInput, PhaseResult, SummaryTotals
 
 from workflows.batches import count_districts, phase_result
-from workflows.options import BATCH
+from workflows.options import LONG
 
 
 @workflow.defn(name="SummarizePhase")
@@ -19,7 +19,7 @@ class SummarizeWorkflow:
             Activities.SUMMARIZE,
             CampaignRef(campaign_id=inp.campaign_id),
             result_type=SummaryTotals,
-            **BATCH,
+            **LONG,
         )
         result = phase_result(inp, await count_districts(inp))
         return result.model_copy(update={"summary": summary})

@@ -27,6 +27,7 @@ REPORT = {
     "summary": "12 households waiting\n3 CO alarms to fit",
 }
 SAMPLES: dict[str, Mapping[str, object]] = {
+    "budget_overrun": {"campaign": "Warm Winter", "shortfall": "city short 10000 yuan"},
     "submission_reminder": {
         "campaign": "Warm Winter",
         "deadline": "2024-12-05T18:00:00+08:00",

@@ -30,7 +30,9 @@ from warmth.cli.common import (
     secret,
     sync,
 )
+from warmth.cli.deliver import deliver_app
 from warmth.cli.roster import roster_app
+from warmth.cli.staff import charity_app, staff_app
 from warmth.cli.users import user_app
 from warmth.domain.phases import Phase
 from warmth.logging import configure
@@ -50,6 +52,9 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(roster_app, name="roster")
 app.add_typer(bench_app, name="bench")
 app.add_typer(user_app, name="user")
+app.add_typer(staff_app, name="staff")
+app.add_typer(charity_app, name="charity")
+app.add_typer(deliver_app, name="deliver")
 
 
 @app.callback()
@@ -267,6 +272,85 @@ def deadline(
             f"{phase} deadline of {campaign_id}: {moved.previous:%Y-%m-%d %H:%M}"
             f" → {moved.to:%Y-%m-%d %H:%M} ({moved.user}: {reason})"
         )
+
+
+@app.command("budget")
+def budget(
+    campaign_id: str,
+    reject: bool = typer.Option(False, "--reject", help="send the overrun back"),
+    comment: str = typer.Option("", "--comment", help="why (required when rejecting)"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Accept (or --reject) an overrun budget, as the city supervisor (预算超支审批)."""
+
+    async def go() -> Any:
+        actor = current_user()
+        return await service.decide_budget(
+            await client(actor), engine(), campaign_id, actor, approve=not reject, comment=comment
+        )
+
+    outcome = run(go)
+    if json_out:
+        print_json(outcome)
+    else:
+        verb = "accepted" if outcome.approved else "sent back"
+        typer.echo(f"budget of {campaign_id} {verb} by {outcome.decided_by}")
+
+
+@app.command()
+def objection(
+    campaign_id: str,
+    id_number: str = typer.Argument(..., help="the household's ID number"),
+    reason: str = typer.Option(..., "--reason", help="the objection (异议)"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Lodge an objection during the public notice: the household is held (异议)."""
+
+    async def go() -> Any:
+        actor = current_user()
+        return await service.lodge_objection(
+            await client(actor), engine(), secret(), campaign_id, id_number, actor, reason
+        )
+
+    district = run(go)
+    if json_out:
+        print_json({"held": True, "district": district})
+    else:
+        typer.echo(
+            f"objection recorded; the household is held until {district}'s supervisor decides"
+        )
+
+
+@app.command("resolve-objection")
+def resolve_objection(
+    campaign_id: str,
+    id_number: str = typer.Argument(..., help="the household's ID number"),
+    uphold: bool = typer.Option(
+        ..., "--uphold/--dismiss", help="uphold: removed from payment; dismiss: released"
+    ),
+    reason: str = typer.Option(..., "--reason", help="the resolution"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Resolve an objection as the district supervisor."""
+
+    async def go() -> Any:
+        actor = current_user()
+        return await service.resolve_objection(
+            await client(actor),
+            engine(),
+            secret(),
+            campaign_id,
+            id_number,
+            actor,
+            uphold=uphold,
+            resolution=reason,
+        )
+
+    status = run(go)
+    if json_out:
+        print_json({"status": status})
+    else:
+        typer.echo(f"objection {status}")
 
 
 @app.command()

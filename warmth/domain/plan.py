@@ -110,6 +110,18 @@ class CampaignPlan(_Model):
     supervisors: list[Supervisor] = Field(min_length=1)
     phases: dict[Phase, PhasePlan]
     notice_days: int = Field(default=7, ge=0, description="公示 days")
+    notice_period: timedelta | None = Field(
+        default=None, description="overrides notice_days (compressed plans: seconds)"
+    )
+
+    @property
+    def notice_window(self) -> timedelta:
+        return (
+            self.notice_period
+            if self.notice_period is not None
+            else timedelta(days=self.notice_days)
+        )
+
     callback: CallbackPlan = Field(default_factory=CallbackPlan)
     escalation_interval: timedelta = Field(default=timedelta(days=1))
     weekly_dispatch: WeeklyDispatch | None = Field(default_factory=WeeklyDispatch)

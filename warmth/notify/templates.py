@@ -44,6 +44,8 @@ DEFAULT_TIME_ZONE = "Asia/Shanghai"
 KINDS: tuple[str, ...] = (
     # roster submissions (花名册报送): campaign, deadline, missing
     "submission_reminder",
+    # budget overrun (预算超支): campaign, shortfall
+    "budget_overrun",
     # phase gates (审批), sent by the campaign workflow: campaign, phase, deadline[, districts]
     "gate_opened",
     "gate_reminder",

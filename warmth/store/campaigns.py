@@ -12,7 +12,7 @@ from warmth.domain.events import EventType, LedgerEvent, campaign_stream
 from warmth.domain.plan import CampaignPlan
 from warmth.store import ledger
 from warmth.store.ledger import as_utc
-from warmth.store.schema import campaigns
+from warmth.store.schema import campaigns, households
 from warmth.store.sql import insert_ignore
 
 
@@ -92,3 +92,14 @@ def record_refusal(
                 )
             ],
         )
+
+
+def household_district(engine: Engine, campaign_id: str, person_key: str) -> str | None:
+    """The district of a registered household, or None."""
+    with engine.connect() as conn:
+        district = conn.execute(
+            select(households.c.district).where(
+                households.c.campaign_id == campaign_id, households.c.person_key == person_key
+            )
+        ).scalar_one_or_none()
+    return None if district is None else str(district)

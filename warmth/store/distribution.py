@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from warmth.domain.entitlements import entitlements
 from warmth.domain.events import EventType, LedgerEvent, household_stream
 from warmth.domain.plan import AidItem
 from warmth.store import ledger
 from warmth.store.households import district_batch
-from warmth.store.schema import deliveries
+from warmth.store.schema import deliveries, objections
 from warmth.store.sql import insert_ignore
 
 
@@ -41,10 +41,22 @@ def issue_batch(
         batch = district_batch(conn, campaign_id, district, after, limit)
         if not batch:
             return after, 0, True
+        held = {
+            str(k)
+            for (k,) in conn.execute(
+                select(objections.c.person_key).where(
+                    objections.c.campaign_id == campaign_id,
+                    objections.c.person_key.in_([h.person_key for h in batch]),
+                    objections.c.status.in_(("pending", "upheld")),
+                )
+            )
+        }
         events: list[LedgerEvent] = []
         rows: list[dict[str, Any]] = []
         for h in batch:
             key = str(h.person_key)
+            if key in held:
+                continue  # an objection holds it (异议待核), or removed it
             for e in entitlements(h.categories, items):
                 fen = to_fen(e.amount)
                 events.append(

@@ -13,8 +13,10 @@ from sqlalchemy import Engine, func, select
 
 from warmth.contracts import Counts, SummaryTotals
 from warmth.domain.events import EventType
+from warmth.store.deliveries import delivery_status
 from warmth.store.ledger import events_of
 from warmth.store.schema import callbacks, deliveries, households
+from warmth.store.staff import cadre_counts
 
 _TYPES = (
     EventType.ROSTER_CHECKED,
@@ -80,10 +82,16 @@ def district_counts(engine: Engine, campaign_id: str, district: str) -> Counts:
                 callbacks.c.campaign_id == campaign_id, callbacks.c.district == district
             )
         ).scalar_one()
+    status = delivery_status(engine, campaign_id, district)
+    cadres = cadre_counts(engine, campaign_id, district)
     return {
         "households": int(hh[0]),
         "assigned": int(hh[1]),
+        "cadres": cadres["cadres"],
+        "without_cadre": cadres["without_cadre"],
         "deliveries": int(dl[0]),
+        "confirmed": status["confirmed"],
+        "outstanding": status["outstanding"],
         "amount_yuan": int(dl[1]) // 100,
         "callbacks": int(cb),
     }
