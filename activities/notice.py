@@ -16,6 +16,7 @@ from warmth.domain.budget import check_budget
 from warmth.domain.events import EventType, LedgerEvent, campaign_stream
 from warmth.store import ledger, notice
 from warmth.store.campaigns import get_plan
+from warmth.store.deliveries import unconfirmed_by_community
 
 
 class NoticeActivities:
@@ -94,3 +95,8 @@ class NoticeActivities:
             r.user,
             utcnow(),
         )
+
+    @activity.defn(name=Activities.UNCONFIRMED_DELIVERIES)
+    def unconfirmed_deliveries(self, inp: CampaignRef) -> dict[str, int]:
+        """Deliveries issued but not confirmed, per community path."""
+        return unconfirmed_by_community(self._ctx.engine, inp.campaign_id)

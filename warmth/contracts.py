@@ -350,6 +350,7 @@ class Activities:
     RECORD_DEADLINE_MOVE = "ledger.record_deadline_move"
     RECORD_BUDGET_DECISION = "ledger.record_budget_decision"
     BUDGET_CHECK = "distribute.budget_check"
+    UNCONFIRMED_DELIVERIES = "distribute.unconfirmed_deliveries"
     POST_NOTICE = "distribute.post_notice"
     LODGE_OBJECTION = "distribute.lodge_objection"
     RESOLVE_OBJECTION = "distribute.resolve_objection"

@@ -71,6 +71,7 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
         notice.post_notice,
         notice.lodge_objection,
         notice.resolve_objection,
+        notice.unconfirmed_deliveries,
         approvals.record_deadline_move,
         notes.notify,
     ]

@@ -546,6 +546,30 @@ class CampaignWorkflow:
         self._notice_until = None
         await workflow.wait_condition(workflow.all_handlers_finished)
 
+    async def _remind_unconfirmed(self, key: str, *, above: bool = False) -> None:
+        """Deliveries not yet confirmed, per community, to each district's supervisor.
+
+        After the deadline (``above``) the supervisors above the districts hear too.
+        """
+        outstanding: dict[str, int] = await workflow.execute_activity(
+            Activities.UNCONFIRMED_DELIVERIES,
+            CampaignRef(campaign_id=self._inp.campaign_id),
+            result_type=dict[str, int],
+            **QUICK,
+        )
+        for sup in self._inp.supervisors:
+            mine = {c: n for c, n in outstanding.items() if scope_covers(sup.scope, c)}
+            if not mine or (sup.scope == self._inp.scope and not above):
+                continue
+            await self._notify(
+                "delivery_reminder",
+                [sup.id],
+                f"{key}:{sup.id}",
+                self._schedules[Phase.DISTRIBUTE],
+                jurisdiction=sup.scope or "全市",
+                summary="\n".join(f"{c}：{n} 项未确认" for c, n in sorted(mine.items())),
+            )
+
     async def _weekly_dispatch(self) -> None:
         """周调度: each week each supervisor hears the progress of their jurisdiction."""
         at = self._inp.first_weekly_dispatch
@@ -653,6 +677,8 @@ class CampaignWorkflow:
             self._gate = self._gate.model_copy(
                 update={"reminders_sent": self._gate.reminders_sent + 1}
             )
+            if schedule.phase == Phase.DISTRIBUTE:
+                await self._remind_unconfirmed(f"{key}:deliveries:{deadline.isoformat()}:{offset}")
 
         def gate_due() -> datetime:
             assert self._gate is not None
@@ -675,6 +701,8 @@ class CampaignWorkflow:
                     self._schedules[schedule.phase],
                 )
                 self._gate = self._gate.model_copy(update={"escalations_sent": n})
+                if schedule.phase == Phase.DISTRIBUTE:
+                    await self._remind_unconfirmed(f"{key}:deliveries:escalation:{n}", above=True)
                 await self._wait_until(
                     workflow.now() + self._inp.escalation_interval, decided, moves
                 )

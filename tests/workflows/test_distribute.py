@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +20,9 @@ from warmth.contracts import OpenGate
 from warmth.demo import write_demo_roster
 from warmth.domain.errors import Rejected
 from warmth.domain.events import EventType
+from warmth.domain.phases import Phase
 from warmth.store.ledger import events_of
+from warmth.store.outbox import sent_messages
 
 
 def first_people(roster: Path, n: int) -> list[tuple[str, str]]:
@@ -133,3 +137,43 @@ async def test_an_objection_holds_a_household_until_resolved(
     assert len(notices) == 2
     text = "".join(n.read_text(encoding="utf-8-sig") for n in notices)
     assert kept not in text and kept[:6] + "********" + kept[-4:] in text  # masked
+
+
+async def test_unconfirmed_deliveries_are_reminded_then_escalated(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str, tmp_path: Path
+) -> None:
+    plan = await season(ts_env)
+    roster = tmp_path / "roster.csv"
+    write_demo_roster(roster, plan.jurisdiction, 30)
+    waited: list[bool] = []
+
+    async def decide(gate: OpenGate) -> None:
+        if gate.phase == Phase.DISTRIBUTE and not waited:
+            waited.append(True)  # nobody confirms or decides until after the deadline
+            await ts_env.sleep(gate.deadline - await ts_env.get_current_time() + timedelta(hours=1))
+            while not [
+                m
+                for m in sent_messages(engine, "c1")
+                if "deliveries:escalation" in str(m["idempotency_key"])
+            ]:
+                await asyncio.sleep(0.05)
+        await approve_all(ts_env.client, engine, "c1")(gate)
+
+    async with worker_for(ts_env, task_queue, engine, tmp_path / "out"):
+        await service.start_campaign(
+            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
+            actor=OPS, person_key_secret=SECRET,
+        )  # fmt: skip
+        await drive(ts_env, "c1", decide)
+
+    notes = [m for m in sent_messages(engine, "c1") if m["kind"] == "delivery_reminder"]
+    before = [m for m in notes if "escalation" not in str(m["idempotency_key"])]
+    after = [m for m in notes if "escalation" in str(m["idempotency_key"])]
+    # Before the deadline each district head hears about their own communities only.
+    assert sorted({r for m in before for r in m["recipients"]}) == ["li.east", "zhao.west"]  # type: ignore[attr-defined]
+    assert all(
+        "西山区" not in str(m["data"]["summary"]) for m in before if m["recipients"] == ["li.east"]
+    )  # type: ignore[index]
+    # After it, the city hears too.
+    assert "chen.city" in {r for m in after for r in m["recipients"]}  # type: ignore[attr-defined]
+    assert all("未确认" in str(m["data"]["summary"]) for m in notes)  # type: ignore[index]
