@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -175,7 +174,3 @@ def _describe(p: CampaignProgress) -> str:
     if current.totals:
         text += "  " + ", ".join(f"{k}={v}" for k, v in current.totals.items() if v)
     return text
-
-
-def demo_output_dir(settings: Settings) -> Path:
-    return settings.data_dir / "reports"

@@ -13,7 +13,6 @@ from temporalio.service import RPCError
 from warmth.auth.interceptors import Actor, ClaimsInterceptor
 from warmth.codec import KeyRing, converter
 from warmth.domain.errors import WarmthError
-from warmth.domain.phases import Phase
 from warmth.settings import Settings
 
 
@@ -64,17 +63,6 @@ async def connect(settings: Settings, user: Actor | None = None) -> Client:
 
 def campaign_workflow_id(campaign_id: str) -> str:
     return f"campaign:{campaign_id}"
-
-
-def campaign_id_from_workflow_id(workflow_id: str) -> str | None:
-    prefix = "campaign:"
-    if not workflow_id.startswith(prefix) or workflow_id.count(":") != 1:
-        return None
-    return workflow_id[len(prefix) :]
-
-
-def phase_workflow_id(campaign_id: str, phase: Phase, round_: int) -> str:
-    return f"campaign:{campaign_id}:{phase.value}:{round_}"
 
 
 def find_binary(name: str) -> str:
