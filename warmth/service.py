@@ -6,7 +6,6 @@ operation is one function over a Temporal client and the store.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -46,6 +45,7 @@ from warmth.domain.ids import mask_id, normalize_id
 from warmth.domain.people import person_key
 from warmth.domain.phases import PHASE_ORDER, Phase
 from warmth.domain.plan import CampaignPlan
+from warmth.reports import write_campaign_report
 from warmth.roster import read_rows
 from warmth.store import campaigns as campaign_store
 from warmth.store import stats
@@ -374,51 +374,12 @@ def summary(engine: Engine, campaign_id: str) -> SummaryTotals:
 
 
 def write_report(
-    engine: Engine, campaign_id: str, out_dir: Path, language: str = "zh"
+    engine: Engine, campaign_id: str, out_dir: Path, language: str = "zh", *, final: bool = False
 ) -> list[Path]:
-    """Write the campaign's report (JSON and a Markdown page) into ``out_dir``."""
-    plan = campaign_store.get_plan(engine, campaign_id)
-    totals = summary(engine, campaign_id)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data = {"campaign_id": campaign_id, "name": plan.name, **totals.model_dump(mode="json")}
-    json_path = out_dir / f"{campaign_id}-summary.json"
-    json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    md_path = out_dir / f"{campaign_id}-summary.md"
-    md_path.write_text(render_summary(plan, totals, language), encoding="utf-8")
-    return [json_path, md_path]
+    """The campaign's report: workbook (统计表), JSON, charts, Markdown and HTML summary.
 
-
-def render_summary(plan: CampaignPlan, totals: SummaryTotals, language: str = "zh") -> str:
-    """A one-page summary in Markdown (Chinese by default)."""
-    zh = language == "zh"
-    items = {i.code: i.name for i in plan.items}
-    sources = {f.code: f for f in plan.fund_sources}
-    lines = [f"# {plan.name}", ""]
-    if plan.theme:
-        lines += [plan.theme, ""]
-    lines += [
-        f"- {'覆盖户数' if zh else 'Households covered'}: {totals.households}",
-        f"- {'发放笔数' if zh else 'Aid issued'}: {totals.deliveries}",
-        f"- {'回访抽样' if zh else 'Callbacks drawn'}: {totals.callbacks}",
-        f"- {'合并重复上报' if zh else 'Duplicate reports merged'}: {totals.merged_records}",
-        f"- {'退回错误行' if zh else 'Rows rejected'}: {totals.rejected_rows}",
-        "",
-        f"## {'资金（按来源，元）' if zh else 'Money by fund source (yuan)'}",
-        "",
-        "| "
-        + " | ".join(("来源", "发放", "预算") if zh else ("Source", "Issued", "Budget"))
-        + " |",
-        "|---|---:|---:|",
-    ]
-    for code, amount in totals.amounts_by_source.items():
-        src = sources.get(code)
-        lines.append(
-            f"| {src.name if src else code} | {amount:,.2f} | {src.budget if src else '-':,} |"
-        )
-    lines += ["", f"## {'按项目' if zh else 'By item'}", ""]
-    lines += [f"- {items.get(k, k)}: {v}" for k, v in totals.deliveries_by_item.items()]
-    lines += ["", f"## {'按区' if zh else 'By district'}", ""]
-    lines += [f"- {k}: {v}" for k, v in totals.by_district.items()]
-    lines += ["", f"## {'按类别（人）' if zh else 'By category (people)'}", ""]
-    lines += [f"- {k}: {v}" for k, v in totals.by_category.items()]
-    return "\n".join(lines) + "\n"
+    Computed from the ledger alone; works during the campaign (progress) and at its end.
+    """
+    if language not in ("zh", "en"):
+        raise Rejected(f"unknown language {language!r}: zh or en")
+    return write_campaign_report(engine, campaign_id, out_dir, language, final=final)

@@ -17,6 +17,7 @@ import typer
 from pydantic import SecretStr
 
 from warmth import service
+from warmth.auth.rules import Action, authorize
 from warmth.cli.bench import bench_app
 from warmth.cli.common import (
     JSON_OPT,
@@ -357,10 +358,19 @@ def resolve_objection(
 def report(
     campaign_id: str,
     out: Path = typer.Option(Path("reports"), "--out", help="directory for the report files"),
+    lang: str = typer.Option("", "--lang", help="zh (default) or en"),
+    final: bool = typer.Option(False, "--final", help="label it the final report (最终统计)"),
     json_out: bool = JSON_OPT,
 ) -> None:
     """Write the campaign's report (works during the campaign and at its end)."""
-    paths = sync(lambda: service.write_report(engine(), campaign_id, out, State.settings.language))
+
+    def go() -> list[Path]:
+        user = current_user()
+        authorize(user, Action.READ, user.scope)
+        language = lang or State.settings.language
+        return service.write_report(engine(), campaign_id, out, language, final=final)
+
+    paths = sync(go)
     if json_out:
         print_json({"files": [str(p) for p in paths]})
     else:
@@ -411,9 +421,11 @@ def demo(
             }
         )
         return
-    paths = service.write_report(engine(), campaign_id, s.data_dir / "reports", s.language)
+    paths = service.write_report(
+        engine(), campaign_id, s.data_dir / "reports", s.language, final=True
+    )
     typer.echo("")
-    typer.echo(paths[1].read_text(encoding="utf-8"))
+    typer.echo(next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8"))
     typer.echo(f"report: {paths[0].parent}")
     typer.echo(
         f"Web UI: run `warmth server`, then open {s.ui_url}/namespaces/"
