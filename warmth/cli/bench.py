@@ -11,7 +11,9 @@ bench_app = typer.Typer(help="Benchmarks on this machine.", no_args_is_help=True
 
 @bench_app.command("import")
 def import_(
-    rows: int = typer.Option(100_000, "--rows", min=1, help="data rows of the synthetic roster"),
+    rows: int = typer.Option(
+        100_000, "--rows", min=1, max=50_000_000, help="data rows of the synthetic roster"
+    ),
     xlsx: bool = typer.Option(False, "--xlsx", help="an .xlsx roster instead of .csv"),
     check_only: bool = typer.Option(
         False, "--check-only", help="time the check stage alone (no store)"
@@ -42,3 +44,57 @@ def import_(
     )
     typer.echo(result.table(), err=json_out)
     typer.echo(result.summary_line())
+
+
+@bench_app.command("distribute")
+def distribute(
+    households: int = typer.Option(100_000, "--households", min=10, help="synthetic households"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """N households through entitlement, issue (DistributePhase on the embedded server) and
+    bank files; ends with {"households", "seconds", "duplicates", "missing"} counted from
+    the ledger afterwards."""
+    import asyncio
+    import json
+
+    from warmth.bench.distribute_bench import run_distribute_bench
+
+    def echo(message: str) -> None:
+        typer.echo(message, err=True)
+
+    result = asyncio.run(
+        run_distribute_bench(households, cache_dir=State.settings.data_dir / "bench", echo=echo)
+    )
+    rate = result.households / result.seconds if result.seconds else 0.0
+    typer.echo(
+        f"{result.households} households, {result.issued} issues: issue {result.issue_seconds} s,"
+        f" bank files {result.bank_files_seconds} s, {rate:,.0f} households/s,"
+        f" peak RSS {result.peak_rss_mb:.0f} MB",
+        err=json_out,
+    )
+    typer.echo(
+        json.dumps(
+            {
+                "households": result.households,
+                "seconds": result.seconds,
+                "duplicates": result.duplicates,
+                "missing": result.missing,
+            }
+        )
+    )
+
+
+@bench_app.command("report")
+def report(
+    households: int = typer.Option(100_000, "--households", min=10, help="synthetic households"),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Time the campaign report of an N-household campaign; ends with {"households", "seconds"}."""
+    import json
+
+    from warmth.reports.bench import bench_report
+
+    seconds = bench_report(households)
+    if not json_out:
+        typer.echo(f"report of {households} households in {seconds:.2f} s", err=True)
+    typer.echo(json.dumps({"households": households, "seconds": round(seconds, 3)}))

@@ -44,6 +44,8 @@ HEADER_SCAN_ROWS: Final = 20
 _ZIP_MAGIC: Final = b"PK\x03\x04"
 _OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _GB_FAMILY: Final = frozenset({"gbk", "gb2312", "gb18030", "hz", "cp936"})
+_LINE_CODECS: Final = frozenset({"utf-8-sig", "gb18030", "gbk", "gb2312"})
+"""Stateless codecs in which byte 0x0A is never part of a multi-byte character."""
 
 Cell = int | float | str | bool | time | date | datetime | timedelta | None
 RawRow = dict[str, str]
@@ -213,6 +215,15 @@ def _csv_rows(file: Path, encoding: str) -> _Rows:
 
     def lines(handle: BinaryIO) -> Iterator[str]:
         nonlocal line
+        if codec in _LINE_CODECS:
+            # Each line decodes alone (only the first can carry a BOM): the same text
+            # and the same errors as the incremental decoder, several times quicker.
+            rest = "utf-8" if codec == "utf-8-sig" else codec
+            for data in handle:
+                line += 1
+                yield data.decode(codec if line == 1 else rest)
+            yield ""  # what the incremental decoder's final call gives after whole lines
+            return
         for data in handle:
             line += 1
             yield decoder.decode(data)
@@ -252,7 +263,8 @@ def _xlsx_rows(file: Path, sheet: str | None) -> _Rows:
             f"cannot read the .xlsx file; it may be damaged or truncated ({exc})"
         ) from None
     for cells in data.iter_rows():
-        yield [_cell_text(cell) for cell in cells]
+        # Most cells are text already; the type test saves a call per cell.
+        yield [cell if type(cell) is str else _cell_text(cell) for cell in cells]
 
 
 def _first_visible(workbook: CalamineWorkbook) -> int:
