@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from temporalio.client import Client
 
 from warmth import service
@@ -15,9 +15,11 @@ from warmth.auth.rules import User
 from warmth.contracts import CampaignProgress, OpenGate, SummaryTotals
 from warmth.demo import demo_plan, demo_users, write_demo_roster
 from warmth.devserver import DevServer
+from warmth.payments import confirm_delivery
 from warmth.planfile import dump_plan
 from warmth.settings import Settings
 from warmth.store.engine import open_store_engine
+from warmth.store.schema import deliveries
 from warmth.temporal import connect
 
 Say = Callable[[str], None]
@@ -111,6 +113,7 @@ async def _drive(
 ) -> CampaignProgress:
     """Poll the campaign and decide each gate as its supervisor would."""
     rejected = False
+    confirmed = False
     last = ""
     while True:
         p = await service.progress(client, campaign_id)
@@ -122,12 +125,33 @@ async def _drive(
         if p.status == "completed":
             return p
         gate = p.open_gate
+        if gate is not None and gate.phase == "distribute" and not confirmed:
+            n = await asyncio.to_thread(_confirm_most, engine, campaign_id)
+            say(f"  ✓ cadres confirmed {n} deliveries (about 9 in 10 households)")
+            confirmed = True
         may_reject = reject_once and not rejected
         if gate is not None and await _decide(
             client, engine, users, settings, campaign_id, gate, say, may_reject
         ):
             rejected = True
         await asyncio.sleep(0.3)
+
+
+def _confirm_most(engine: Engine, campaign_id: str) -> int:
+    """As cadres would after handing out aid: confirm every item of ~90 % of households."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(deliveries.c.person_key, deliveries.c.item).where(
+                deliveries.c.campaign_id == campaign_id
+            )
+        ).all()
+    at = datetime.now(UTC)
+    done = 0
+    for key, item in rows:
+        if int(str(key)[:2], 16) < 230:  # a stable ~90 % of households
+            confirm_delivery(engine, campaign_id, str(key), str(item), "ops.demo", "签收单", at)
+            done += 1
+    return done
 
 
 # Each district's head decides their own district, as in the plan's jurisdiction.
