@@ -37,3 +37,9 @@ worker: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .warmth .pytest_cache .mypy_cache .ruff_cache
+
+# The benchmarks of the issues (figures printed; see bench/README.md).
+bench: $(STAMP)
+	$(BIN)/warmth bench import --rows 100000 --json
+	$(BIN)/warmth bench distribute --households 100000 --json
+	$(BIN)/warmth bench report --households 100000 --json
