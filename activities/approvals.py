@@ -45,34 +45,30 @@ class ApprovalActivities:
     @activity.defn(name=Activities.RECORD_DEADLINE_MOVE)
     def record_deadline_move(self, inp: RecordDeadlineMove) -> None:
         m = inp.moved
-        event = LedgerEvent(
-            campaign_id=inp.campaign_id,
-            stream=campaign_stream(inp.campaign_id),
-            type=EventType.DEADLINE_MOVED,
-            payload={
+        ledger.record(
+            self._ctx.engine,
+            inp.campaign_id,
+            EventType.DEADLINE_MOVED,
+            {
                 "phase": m.phase.value,
                 "previous": m.previous.isoformat(),
                 "to": m.to.isoformat(),
                 "reason": m.reason,
             },
-            actor=m.user,
-            at=m.at,
-            idempotency_key=f"{inp.campaign_id}:deadline:{m.phase.value}:{m.at.isoformat()}",
+            m.user,
+            m.at,
+            f"{inp.campaign_id}:deadline:{m.phase.value}:{m.at.isoformat()}",
         )
-        with self._ctx.engine.begin() as conn:
-            ledger.append(conn, [event])
 
     @activity.defn(name=Activities.RECORD_BUDGET_DECISION)
     def record_budget_decision(self, inp: RecordBudgetDecision) -> None:
         o = inp.outcome
-        event = LedgerEvent(
-            campaign_id=inp.campaign_id,
-            stream=campaign_stream(inp.campaign_id),
-            type=EventType.BUDGET_APPROVED if o.approved else EventType.BUDGET_REJECTED,
-            payload={"round": o.round, "comment": o.comment, "shortfall": inp.shortfall},
-            actor=o.decided_by,
-            at=o.decided_at,
-            idempotency_key=f"{inp.campaign_id}:budget:{o.round}",
+        ledger.record(
+            self._ctx.engine,
+            inp.campaign_id,
+            EventType.BUDGET_APPROVED if o.approved else EventType.BUDGET_REJECTED,
+            {"round": o.round, "comment": o.comment, "shortfall": inp.shortfall},
+            o.decided_by,
+            o.decided_at,
+            f"{inp.campaign_id}:budget:{o.round}",
         )
-        with self._ctx.engine.begin() as conn:
-            ledger.append(conn, [event])

@@ -77,21 +77,15 @@ def record_refusal(
     engine: Engine, campaign_id: str, actor: str, action: str, reason: str, at: datetime
 ) -> None:
     """A refused attempt (who tried what, and why it was refused) is itself a ledger fact."""
-    with engine.begin() as conn:
-        ledger.append(
-            conn,
-            [
-                LedgerEvent(
-                    campaign_id=campaign_id,
-                    stream=campaign_stream(campaign_id),
-                    type=EventType.ACCESS_REFUSED,
-                    payload={"action": action, "reason": reason},
-                    actor=actor,
-                    at=at,
-                    idempotency_key=f"{campaign_id}:refused:{uuid.uuid4()}",
-                )
-            ],
-        )
+    ledger.record(
+        engine,
+        campaign_id,
+        EventType.ACCESS_REFUSED,
+        {"action": action, "reason": reason},
+        actor,
+        at,
+        f"{campaign_id}:refused:{uuid.uuid4()}",  # each attempt is a fact of its own
+    )
 
 
 def household_district(engine: Engine, campaign_id: str, person_key: str) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from warmth.domain.events import LedgerEvent
 from warmth.store.schema import ledger
@@ -99,3 +99,32 @@ def events_of(
 def as_utc(value: datetime) -> datetime:
     """SQLite hands back naive date-times; everything in the store is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def record(
+    engine: Engine,
+    campaign_id: str,
+    type_: str,
+    payload: dict[str, Any],
+    actor: str,
+    at: datetime,
+    idempotency_key: str,
+) -> bool:
+    """Append one fact about the campaign as a whole, in its own transaction; new?"""
+    with engine.begin() as conn:
+        return bool(
+            append(
+                conn,
+                [
+                    LedgerEvent(
+                        campaign_id=campaign_id,
+                        stream=f"campaign:{campaign_id}",
+                        type=type_,
+                        payload=payload,
+                        actor=actor,
+                        at=at,
+                        idempotency_key=idempotency_key,
+                    )
+                ],
+            )
+        )
