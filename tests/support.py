@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from tests.conftest import SECRET
 from warmth import service
 from warmth.auth.rules import Role, User
 from warmth.contracts import CampaignProgress, OpenGate
@@ -107,3 +108,25 @@ def issued_pairs(engine: Engine, campaign_id: str) -> list[tuple[str, str]]:
             (ids[e.stream.rsplit(":", 1)[1]], e.payload["item"])
             for e in events_of(conn, campaign_id, [EventType.AID_ISSUED])
         ]
+
+
+async def start(
+    env: WorkflowEnvironment,
+    engine: Engine,
+    task_queue: str,
+    plan: CampaignPlan,
+    roster: Path,
+    **kwargs: int,
+) -> str:
+    """Campaign "c1" started by ops with one roster file."""
+    return await service.start_campaign(
+        env.client,
+        engine,
+        task_queue,
+        plan,
+        campaign_id="c1",
+        roster_files=[roster],
+        actor=OPS,
+        **kwargs,
+        person_key_secret=SECRET,
+    )

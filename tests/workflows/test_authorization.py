@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import SECRET, worker_for
-from tests.support import OPS, USERS, approve_all, drive
+from tests.conftest import worker_for
+from tests.support import USERS, approve_all, drive, start
 from tests.workflows.test_campaign import season
 from warmth import service
 from warmth.auth.interceptors import ClaimsInterceptor, acting_as
@@ -68,10 +68,7 @@ async def test_forged_and_unauthorized_decisions_are_refused_and_recorded(
         await approve_all(ts_env.client, engine, "c1")(gate)
 
     async with worker_for(ts_env, task_queue, engine):
-        await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            actor=OPS, person_key_secret=SECRET,
-        )  # fmt: skip
+        await start(ts_env, engine, task_queue, plan, roster)
         final = await drive(ts_env, "c1", decide)
 
     assert "no signed claims" in refusals[0]

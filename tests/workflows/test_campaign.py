@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import SECRET, worker_for
-from tests.support import OPS, USERS, approve_all, drive, expected_from_roster, issued_pairs
+from tests.conftest import worker_for
+from tests.support import USERS, approve_all, drive, expected_from_roster, issued_pairs, start
 from warmth import service
 from warmth.contracts import OpenGate
 from warmth.demo import demo_plan, write_demo_roster
@@ -29,27 +29,6 @@ async def season(env: WorkflowEnvironment, days_per_phase: int = 15) -> Campaign
     """A plan starting tomorrow whose last deadline is 6 × days_per_phase days away."""
     now = await env.get_current_time()
     return demo_plan(now + timedelta(days=1), timedelta(days=days_per_phase))
-
-
-async def start(
-    env: WorkflowEnvironment,
-    engine: Engine,
-    task_queue: str,
-    plan: CampaignPlan,
-    roster: Path,
-    **kwargs: int,
-) -> str:
-    return await service.start_campaign(
-        env.client,
-        engine,
-        task_queue,
-        plan,
-        campaign_id="c1",
-        roster_files=[roster],
-        actor=OPS,
-        **kwargs,
-        person_key_secret=SECRET,
-    )
 
 
 async def test_a_90_day_campaign_completes_in_seconds(

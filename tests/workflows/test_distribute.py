@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SECRET, worker_for
-from tests.support import OPS, USERS, approve_all, drive, issued_pairs
+from tests.support import OPS, USERS, approve_all, drive, issued_pairs, start
 from tests.workflows.test_campaign import season
 from warmth import service
 from warmth.contracts import OpenGate
@@ -53,10 +53,7 @@ async def test_nothing_is_paid_until_an_overrun_budget_is_accepted_by_the_city(
         await approve_all(ts_env.client, engine, "c1")(gate)
 
     async with worker_for(ts_env, task_queue, engine):
-        await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            actor=OPS, person_key_secret=SECRET,
-        )  # fmt: skip
+        await start(ts_env, engine, task_queue, plan, roster)
 
         async def budget_then(gate: OpenGate) -> None:
             await decide(gate)
@@ -96,10 +93,7 @@ async def test_an_objection_holds_a_household_until_resolved(
     head = {"东湖区": "li.east", "西山区": "zhao.west"}
 
     async with worker_for(ts_env, task_queue, engine):
-        await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            actor=OPS, person_key_secret=SECRET,
-        )  # fmt: skip
+        await start(ts_env, engine, task_queue, plan, roster)
         while (p := await service.progress(ts_env.client, "c1")).notice_until is None:
             if p.open_gate is not None:
                 await approve_all(ts_env.client, engine, "c1")(p.open_gate)
@@ -160,10 +154,7 @@ async def test_unconfirmed_deliveries_are_reminded_then_escalated(
         await approve_all(ts_env.client, engine, "c1")(gate)
 
     async with worker_for(ts_env, task_queue, engine, tmp_path / "out"):
-        await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            actor=OPS, person_key_secret=SECRET,
-        )  # fmt: skip
+        await start(ts_env, engine, task_queue, plan, roster)
         await drive(ts_env, "c1", decide)
 
     notes = [m for m in sent_messages(engine, "c1") if m["kind"] == "delivery_reminder"]

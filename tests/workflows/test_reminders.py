@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import CLAIMS, SECRET, worker_for
-from tests.support import OPS, USERS, approve_all, drive
+from tests.support import USERS, approve_all, drive, start
 from tests.workflows.test_campaign import season
 from warmth import service
 from warmth.contracts import OpenGate
@@ -57,10 +57,7 @@ async def test_a_moved_deadline_reschedules_reminders_and_escalations(
         await approve_all(ts_env.client, engine, "c1")(gate)
 
     async with worker_for(ts_env, task_queue, engine):
-        await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            actor=OPS, person_key_secret=SECRET,
-        )  # fmt: skip
+        await start(ts_env, engine, task_queue, plan, roster)
         final = await drive(ts_env, "c1", decide)
 
     mobilize = [m for m in sent_messages(engine, "c1") if ":mobilize:" in str(m["idempotency_key"])]
@@ -86,10 +83,7 @@ async def test_each_supervisor_gets_a_weekly_dispatch_of_their_jurisdiction(
     first = plan.first_weekly_dispatch()
     assert first is not None and first.weekday() == 0 and (first.hour, first.minute) == (9, 0)
     async with worker_for(ts_env, task_queue, engine):
-        await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            actor=OPS, person_key_secret=SECRET,
-        )  # fmt: skip
+        await start(ts_env, engine, task_queue, plan, roster)
         await drive(ts_env, "c1", approve_all(ts_env.client, engine, "c1"))
         completed_at = await ts_env.get_current_time()
     weeks = (completed_at - first) // timedelta(days=7) + 1
@@ -137,10 +131,7 @@ async def test_a_failing_channel_is_retried_and_never_fails_the_campaign(
     async with build_worker(
         ts_env.client, task_queue, engine, SECRET, claims_secret=CLAIMS, channel=channel
     ):
-        await service.start_campaign(
-            ts_env.client, engine, task_queue, plan, campaign_id="c1", roster_files=[roster],
-            actor=OPS, person_key_secret=SECRET,
-        )  # fmt: skip
+        await start(ts_env, engine, task_queue, plan, roster)
         final = await drive(ts_env, "c1", approve_all(ts_env.client, engine, "c1"))
     messages = sent_messages(engine, "c1")
     assert final.status == "completed"
