@@ -175,34 +175,14 @@ async def decide(
     ``districts`` names the districts decided; by default every undecided district
     in the supervisor's jurisdiction.
     """
-    handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
     decision = GateDecision(
         gate=gate, user=actor.id, approve=approve, comment=comment, districts=districts or []
     )
-    action = f"{'approve' if approve else 'reject'} {gate} gate"
-    try:
-        authorize(actor, Action.APPROVE, actor.scope)
-        with acting_as(actor):
-            outcome: GateOutcome = await handle.execute_update(
-                "decide_gate", decision, result_type=GateOutcome, rpc_timeout=timeout
-            )
-        return outcome
-    except Forbidden as exc:
-        _refused(engine, campaign_id, actor, action, str(exc))
-        raise Rejected(f"{gate} gate of {campaign_id}: {exc}") from None
-    except WorkflowUpdateFailedError as exc:
-        reason = _reason(exc)
-        _refused(engine, campaign_id, actor, action, reason)
-        raise Rejected(f"{gate} gate of {campaign_id}: {reason}") from None
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        raise Rejected(
-            f"no answer from campaign {campaign_id} within {timeout.total_seconds():.0f} s:"
-            f" is a worker running for task queue {task_queue!r}? (`warmth worker`)"
-        ) from None
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"unknown campaign {campaign_id!r}") from None
-        raise
+    return await _update(
+        client, engine, campaign_id, actor, "decide_gate", decision, GateOutcome,
+        f"{'approve' if approve else 'reject'} {gate} gate",
+        permission=(Action.APPROVE, actor.scope), task_queue=task_queue, timeout=timeout,
+    )  # fmt: skip
 
 
 async def move_deadline(
@@ -220,22 +200,12 @@ async def move_deadline(
     plan = campaign_store.get_plan(engine, campaign_id)
     if to.tzinfo is None:
         to = to.replace(tzinfo=plan.zone)
-    handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
     move = DeadlineMove(phase=phase, to=to, user=actor.id, reason=reason)
-    try:
-        authorize(actor, Action.CHANGE, plan.jurisdiction.campaign_scope())
-        with acting_as(actor):
-            moved: DeadlineMoved = await handle.execute_update(
-                "move_deadline", move, result_type=DeadlineMoved, rpc_timeout=timeout
-            )
-    except Forbidden as exc:
-        _refused(engine, campaign_id, actor, f"move {phase} deadline", str(exc))
-        raise Rejected(f"deadline of {phase} in {campaign_id}: {exc}") from None
-    except WorkflowUpdateFailedError as exc:
-        why = _reason(exc)
-        _refused(engine, campaign_id, actor, f"move {phase} deadline", why)
-        raise Rejected(f"deadline of {phase} in {campaign_id}: {why}") from None
-    return moved
+    return await _update(
+        client, engine, campaign_id, actor, "move_deadline", move, DeadlineMoved,
+        f"move {phase} deadline",
+        permission=(Action.CHANGE, plan.jurisdiction.campaign_scope()), timeout=timeout,
+    )  # fmt: skip
 
 
 def _reason(exc: WorkflowUpdateFailedError) -> str:
@@ -256,24 +226,41 @@ async def _update(
     arg: BaseModel,
     result_type: type[T],
     what: str,
+    *,
+    permission: tuple[Action, str] | None = None,
+    task_queue: str = "warmth",
     timeout: timedelta = timedelta(seconds=15),
 ) -> T:
-    """Send an update as ``actor``; a refusal is recorded and raised as one clear line."""
+    """Send an update as ``actor`` after the client-side ``permission`` check.
+
+    A refusal, by this client or by the workflow's validator, is recorded in the ledger
+    and raised as one clear line.
+    """
     handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
     try:
+        if permission is not None:
+            authorize(actor, *permission)
         with acting_as(actor):
             result: T = await handle.execute_update(
                 name, arg, result_type=result_type, rpc_timeout=timeout
             )
         return result
+    except Forbidden as exc:
+        _refused(engine, campaign_id, actor, what, str(exc))
+        raise Rejected(f"{what} in {campaign_id}: {exc}") from None
     except WorkflowUpdateFailedError as exc:
         why = _reason(exc)
         _refused(engine, campaign_id, actor, what, why)
         raise Rejected(f"{what} in {campaign_id}: {why}") from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise Rejected(
-            f"no answer from campaign {campaign_id}: is a worker running? (`warmth worker`)"
+            f"no answer from campaign {campaign_id} within {timeout.total_seconds():.0f} s:"
+            f" is a worker running for task queue {task_queue!r}? (`warmth worker`)"
         ) from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"unknown campaign {campaign_id!r}") from None
+        raise
 
 
 async def decide_budget(
