@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from warmth.auth.rules import Role, User
 from warmth.domain.ids import generate_id
 from warmth.domain.jurisdiction import District, JurisdictionTree, Street
-from warmth.domain.phases import PHASE_ORDER
+from warmth.domain.phases import PHASE_ORDER, Phase
 from warmth.domain.plan import (
     AidItem,
     CallbackPlan,
@@ -59,7 +59,10 @@ def demo_plan(start: datetime, step: timedelta = timedelta(seconds=10)) -> Campa
         phases[phase] = PhasePlan(
             start=begin,
             deadline=begin + step * 2,
-            approvers=["li.east", "zhao.west", "chen.city"],
+            # The summary is approved for the whole city, by the city supervisor.
+            approvers=(
+                ["chen.city"] if phase == Phase.SUMMARIZE else ["li.east", "zhao.west", "chen.city"]
+            ),
             reminders=[step / 2, step / 5],
         )
     return CampaignPlan(

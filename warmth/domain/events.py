@@ -46,6 +46,37 @@ class EventType:
     CADRE_UNASSIGNED = "CadreUnassigned"
     CHARITY_PLEDGED = "CharityPledged"
     CHARITY_RECEIVED = "CharityReceived"
+    # Follow-up (issue 5). Payload shapes, which the statistics read:
+    # CallbackAssigned {caller_id, district, community}; household stream,
+    #   key {campaign}:{person}:callback-assigned:{caller_id}
+    CALLBACK_ASSIGNED = "CallbackAssigned"
+    # CallbackAttempted {day, result, note?, district, community}; household stream,
+    #   key {campaign}:{person}:callback:{day}:{result}
+    CALLBACK_ATTEMPTED = "CallbackAttempted"
+    # CallbackConcluded {outcome: reached|unreachable|not_received|complaint, district,
+    #   community}; key {campaign}:{person}:callback-concluded
+    CALLBACK_CONCLUDED = "CallbackConcluded"
+    # VerificationCaseOpened {case_id, reason, district, street, community, deadline};
+    #   key {campaign}:verification:{case_id}:opened
+    VERIFICATION_OPENED = "VerificationCaseOpened"
+    # VerificationCaseResolved {case_id, district, finding}; key …:{case_id}:resolved
+    VERIFICATION_RESOLVED = "VerificationCaseResolved"
+    # HazardRecorded {task_id, hazard, source: survey|visit, district, street, community,
+    #   cadre_id, deadline}; key {campaign}:hazard:{task_id}:recorded
+    HAZARD_RECORDED = "HazardRecorded"
+    # HazardFixed {task_id, hazard, district, community, note}; key …:{task_id}:fixed
+    HAZARD_FIXED = "HazardFixed"
+    # UrgentCaseOpened {case_id, category, asked_fen, district, street, community};
+    #   key {campaign}:urgent:{case_id}:opened
+    URGENT_OPENED = "UrgentCaseOpened"
+    # UrgentCaseDecided {case_id, level: district|city, approve, amount_fen, comment};
+    #   key {campaign}:urgent:{case_id}:{level}
+    URGENT_DECIDED = "UrgentCaseDecided"
+    # UrgentAidIssued {case_id, fund_source, amount_fen, district, community};
+    #   key {campaign}:urgent:{case_id}:issued — the exactly-once payment
+    URGENT_ISSUED = "UrgentAidIssued"
+    # ReportWritten {kind: progress|final, week?, files: {name: sha256}}; campaign stream
+    REPORT_WRITTEN = "ReportWritten"
 
 
 class LedgerEvent(BaseModel):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from warmth.domain.jurisdiction import JurisdictionTree, scope_level
+from warmth.domain.jurisdiction import JurisdictionTree, scope_covers, scope_level
 from warmth.domain.phases import PHASE_ORDER, Phase
 
 _Add = Callable[[str, str], None]
@@ -86,6 +86,34 @@ class PhasePlan(_Model):
 class CallbackPlan(_Model):
     rate: float = Field(default=0.1, gt=0, le=1, description="share of households called back")
     minimum: int = Field(default=1, ge=0, description="at least this many per community")
+    attempts: int = Field(
+        default=3, ge=1, description="unreachable attempts, on different days, before giving up"
+    )
+
+
+class CasePlan(_Model):
+    """Deadlines of follow-up work: verification cases (核实) and hazard fixes (隐患整改)."""
+
+    verification_window: timedelta = Field(
+        default=timedelta(days=7), description="time to verify a 'not received' or complaint"
+    )
+    rectification_window: timedelta = Field(
+        default=timedelta(days=14), description="time to fix a hazard once it is recorded"
+    )
+    reminders: list[timedelta] = Field(
+        default_factory=lambda: [timedelta(days=3), timedelta(days=1), timedelta(hours=2)],
+        description="offsets before a case's deadline at which its owner is reminded",
+    )
+
+
+class UrgentPlan(_Model):
+    """Urgent cases (临时救助 / 一事一议): raised any time, approved, paid from their own fund."""
+
+    fund_source: str = Field(description="the fund source urgent aid is paid from")
+    city_threshold: Decimal = Field(
+        default=Decimal(3000), ge=0, description="yuan; above it the city supervisor approves too"
+    )
+    project_name: str = Field(default="临时救助金", description="救助金项目名称 on the transfer")
 
 
 class WeeklyDispatch(_Model):
@@ -123,6 +151,8 @@ class CampaignPlan(_Model):
         )
 
     callback: CallbackPlan = Field(default_factory=CallbackPlan)
+    cases: CasePlan = Field(default_factory=CasePlan)
+    urgent: UrgentPlan | None = None
     escalation_interval: timedelta = Field(default=timedelta(days=1))
     weekly_dispatch: WeeklyDispatch | None = Field(default_factory=WeeklyDispatch)
     notification_retry: timedelta = Field(
@@ -251,6 +281,26 @@ def plan_problems(plan: CampaignPlan) -> list[PlanProblem]:
             if p.deadline <= prev.deadline:
                 add(f"phases.{phase}.deadline", f"must be after phases.{prev_name}.deadline")
         previous = (phase, p)
+    if plan.urgent is not None and plan.urgent.fund_source not in sources:
+        add("urgent.fund_source", f"unknown fund source {plan.urgent.fund_source!r}")
+    for name in ("verification_window", "rectification_window"):
+        if getattr(plan.cases, name) <= timedelta(0):
+            add(f"cases.{name}", "must be a positive duration")
+    for j, offset in enumerate(plan.cases.reminders):
+        if offset <= timedelta(0):
+            add(f"cases.reminders[{j}]", "must be a positive duration")
+    summary = plan.phases.get(Phase.SUMMARIZE)
+    for j, approver in enumerate(summary.approvers if summary else []):
+        found = supervisors.get(approver)
+        scope = plan.jurisdiction.normalize_scope(found.scope) if found is not None else ""
+        if found is not None and not all(
+            scope_covers(scope, d.name) for d in plan.jurisdiction.districts
+        ):
+            add(
+                f"phases.summarize.approvers[{j}]",
+                f"{approver}'s scope {found.scope!r} does not cover every district;"
+                " the summary is approved for the whole campaign (the city supervisor)",
+            )
     if plan.escalation_interval <= timedelta(0):
         add("escalation_interval", "must be a positive duration")
     return out

@@ -158,6 +158,11 @@ callbacks = Table(
     Column("community", Text, nullable=False),
     Column("status", String(16), nullable=False),  # drawn | reached | …
     Column("drawn_at", DateTime(timezone=True), nullable=False),
+    Column("caller_id", String(32)),  # the caller (回访员) staff id the call is assigned to (0008)
+    Column("stratum", Text),  # the category the household was drawn for (0008)
+    # reached | unreachable | not_received | complaint, once concluded (0008)
+    Column("outcome", String(16)),
+    Column("concluded_at", DateTime(timezone=True)),
     PrimaryKeyConstraint("campaign_id", "person_key", name="pk_callbacks"),
 )
 
@@ -267,4 +272,95 @@ charity_receipts = Table(
     Column("received_by", String(64), nullable=False),
     PrimaryKeyConstraint("campaign_id", "receipt_id", name="pk_charity_receipts"),
     Index("ix_charity_receipts_pledge", "campaign_id", "pledge_id"),
+)
+
+# ---- follow-up (issue 5): callbacks (回访), verification cases (核实), hazards (隐患整改),
+# urgent cases (临时救助 / 一事一议). Migration 0008. ----
+
+callback_attempts = Table(
+    "callback_attempts",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("day", String(10), nullable=False),  # the call's date in the plan's time zone
+    Column("result", String(16), nullable=False),  # reached|unreachable|not_received|complaint
+    Column("note", Text),
+    Column("recorded_by", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    # One fact per (person, day, result): a repeated command records nothing new, and
+    # three unreachable attempts must fall on three different days.
+    PrimaryKeyConstraint("campaign_id", "person_key", "day", "result", name="pk_callback_attempts"),
+)
+
+verification_cases = Table(
+    "verification_cases",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("case_id", String(32), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("district", Text, nullable=False),
+    Column("street", Text, nullable=False),
+    Column("community", Text, nullable=False),
+    Column("reason", String(16), nullable=False),  # not_received | complaint
+    Column("note", Text),
+    Column("opened_by", String(64), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("finding", Text),
+    Column("resolved_by", String(64)),
+    Column("resolved_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("campaign_id", "case_id", name="pk_verification_cases"),
+    Index("ix_verification_cases_open", "campaign_id", "status", "deadline"),
+)
+
+rectifications = Table(
+    "rectifications",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("task_id", String(32), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("hazard", String(16), nullable=False),  # 用电 | 用气 | 用水 | 消防 | 食品安全
+    Column("source", String(16), nullable=False),  # survey | visit
+    Column("note", Text),
+    Column("district", Text, nullable=False),
+    Column("street", Text, nullable=False),
+    Column("community", Text, nullable=False),
+    Column("cadre_id", String(32)),  # the responsible cadre (包保人) when one is assigned
+    Column("found_by", String(64), nullable=False),
+    Column("found_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # open | fixed
+    Column("fixed_by", String(64)),
+    Column("fixed_at", DateTime(timezone=True)),
+    Column("fix_note", Text),
+    PrimaryKeyConstraint("campaign_id", "task_id", name="pk_rectifications"),
+    Index("ix_rectifications_open", "campaign_id", "status", "deadline"),
+)
+
+urgent_cases = Table(
+    "urgent_cases",
+    metadata,
+    Column("campaign_id", String(64), nullable=False),
+    Column("case_id", String(32), nullable=False),
+    Column("person_key", String(64), nullable=False),
+    Column("name", Text, nullable=False),  # personal data: shown masked
+    Column("id_number", String(18), nullable=False),
+    Column("phone", String(32)),
+    Column("district", Text, nullable=False),
+    Column("street", Text, nullable=False),
+    Column("community", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("asked_fen", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raised_by", String(64), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected | paid
+    Column("approved_fen", BigInteger),
+    Column("district_decided_by", String(64)),
+    Column("city_decided_by", String(64)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("comment", Text),
+    Column("paid_at", DateTime(timezone=True)),
+    PrimaryKeyConstraint("campaign_id", "case_id", name="pk_urgent_cases"),
 )
