@@ -32,6 +32,8 @@ class ApprovalActivities:
                     "round": o.round,
                     "district": district,
                     "comment": o.comment,
+                    # closed with verification cases still open, listed by the approver
+                    **({"open_cases": o.open_cases} if o.open_cases else {}),
                 },
                 actor=o.decided_by,
                 at=o.decided_at,

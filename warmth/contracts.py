@@ -70,6 +70,10 @@ class GateDecision(_Msg):
         default_factory=list,
         description="districts decided; empty: every undecided district the user covers",
     )
+    accept_open_cases: list[str] = Field(
+        default_factory=list,
+        description="follow-up gate: open verification cases the approver closes with, listed",
+    )
 
 
 class RosterSubmission(_Msg):
@@ -181,6 +185,9 @@ class GateOutcome(_Msg):
     decided_by: str
     decided_at: datetime
     comment: str
+    open_cases: list[str] = Field(
+        default_factory=list, description="verification cases still open when approved (listed)"
+    )
 
 
 class OpenGate(_Msg):
@@ -235,6 +242,12 @@ class CampaignProgress(_Msg):
     budget_gate_open: bool = False
     notice_until: datetime | None = None  # open public-notice window
     objections: dict[str, str] = Field(default_factory=dict)  # person key -> status
+    open_verification: dict[str, int] = Field(
+        default_factory=dict, description="district -> open verification cases (核实)"
+    )
+    reports: list[str] = Field(
+        default_factory=list, description="directories of the reports written so far"
+    )
 
 
 class SummaryTotals(_Msg):
@@ -254,6 +267,7 @@ class SummaryTotals(_Msg):
 class CampaignResult(_Msg):
     campaign_id: str
     summary: SummaryTotals
+    final_report: str | None = None  # directory of the final report kept at the end
 
 
 # ---- phase workflows ----------------------------------------------------------------------
@@ -316,6 +330,40 @@ class CampaignRef(_Msg):
     campaign_id: str
 
 
+class SweepInput(_Msg):
+    """A follow-up sweep over ``(since, until]`` (workflow time)."""
+
+    campaign_id: str
+    since: datetime
+    until: datetime
+
+
+class SweepResult(_Msg):
+    next_at: datetime | None  # the next instant something falls due, if any
+    sent: int
+    failed: int
+    open_verification: dict[str, int]  # district -> open verification cases
+
+
+class DistrictsAt(_Msg):
+    campaign_id: str
+    districts: list[str]
+    at: datetime
+    actor: str = "system"
+
+
+class ReportRequest(_Msg):
+    campaign_id: str
+    kind: Literal["progress", "final"]
+    week: int = 0  # progress reports: the week number, from 1
+    as_of: datetime
+
+
+class ReportWritten(_Msg):
+    directory: str
+    files: dict[str, str]  # file name -> sha256
+
+
 class DecisionRecord(_Msg):
     campaign_id: str
     outcome: GateOutcome
@@ -355,3 +403,7 @@ class Activities:
     LODGE_OBJECTION = "distribute.lodge_objection"
     RESOLVE_OBJECTION = "distribute.resolve_objection"
     NOTIFY = "notify.send"
+    FOLLOWUP_SWEEP = "followup.sweep"
+    OPEN_RECTIFICATIONS = "followup.open_rectifications"
+    OPEN_VERIFICATION = "followup.open_verification"
+    WRITE_REPORT = "reports.write"

@@ -167,22 +167,42 @@ async def decide(
     approve: bool,
     comment: str = "",
     districts: list[str] | None = None,
+    accept_open_cases: list[str] | None = None,
     task_queue: str = "warmth",
     timeout: timedelta = timedelta(seconds=15),
 ) -> GateOutcome:
     """A supervisor's approval or rejection of a gate, as a workflow update.
 
     ``districts`` names the districts decided; by default every undecided district
-    in the supervisor's jurisdiction.
+    in the supervisor's jurisdiction. ``accept_open_cases`` lists the verification
+    cases the follow-up gate may close with while they are still open.
     """
     decision = GateDecision(
-        gate=gate, user=actor.id, approve=approve, comment=comment, districts=districts or []
+        gate=gate,
+        user=actor.id,
+        approve=approve,
+        comment=comment,
+        districts=districts or [],
+        accept_open_cases=accept_open_cases or [],
     )
     return await _update(
         client, engine, campaign_id, actor, "decide_gate", decision, GateOutcome,
         f"{'approve' if approve else 'reject'} {gate} gate",
         permission=(Action.APPROVE, actor.scope), task_queue=task_queue, timeout=timeout,
     )  # fmt: skip
+
+
+async def work_recorded(client: Client, campaign_id: str) -> bool:
+    """Tell the campaign that follow-up work was recorded, so its reminders are planned now.
+
+    Best effort: the campaign also sweeps every week. False when it could not be told.
+    """
+    try:
+        handle = client.get_workflow_handle(campaign_workflow_id(campaign_id))
+        await handle.signal("work_recorded")
+    except RPCError:
+        return False
+    return True
 
 
 async def move_deadline(

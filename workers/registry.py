@@ -15,6 +15,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.approvals import ApprovalActivities
 from activities.context import ActivityContext
+from activities.followup import FollowupActivities
 from activities.notice import NoticeActivities
 from activities.notifications import NotificationActivities
 from activities.phases import PhaseActivities
@@ -56,6 +57,7 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
     approvals = ApprovalActivities(ctx)
     notes = NotificationActivities(ctx, channel or LogChannel())
     notice = NoticeActivities(ctx)
+    followup = FollowupActivities(ctx, channel)
     return [
         roster.settle_import,
         roster.missing_submissions,
@@ -74,6 +76,9 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
         notice.unconfirmed_deliveries,
         approvals.record_deadline_move,
         notes.notify,
+        followup.sweep,
+        followup.open_verification,
+        followup.write_report,
     ]
 
 

@@ -47,15 +47,20 @@ with workflow.unsafe.imports_passed_through():
         PhaseStatus,
         RecordBudgetDecision,
         RecordDeadlineMove,
+        ReportRequest,
+        ReportWritten,
         ResolveObjectionInput,
         RosterSubmission,
         SettleImportInput,
         SubmissionAck,
         SummaryTotals,
+        SweepInput,
+        SweepResult,
     )
     from warmth.domain.jurisdiction import scope_covers
     from warmth.domain.phases import Phase
 
+from workflows.followup_gate import open_cases_allowed
 from workflows.gate import (
     decided_by,
     escalation_recipients,
@@ -65,6 +70,10 @@ from workflows.gate import (
     targets,
 )
 from workflows.options import LONG, QUICK, notify_options
+
+# Follow-up work (issue 5): the reminder sweep, the follow-up gate's open cases, weekly
+# progress reports and the final report. Histories from before it replay without them.
+FOLLOWUP_WORK = "followup-work"
 
 # Workflow type names of the phase children (see each phase module's @workflow.defn).
 PHASE_WORKFLOWS = {
@@ -102,14 +111,25 @@ class CampaignWorkflow:
         self._objections: dict[str, str] = {}  # person key -> pending | upheld | dismissed
         self._objection_district: dict[str, str] = {}
         self._completed = False
+        self._work_recorded = 0  # bumped by the work_recorded signal: sweep again now
+        self._open_verification: dict[str, int] = {}
+        self._reports: list[str] = []
+        self._final_report: str | None = None
 
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignResult:
         weekly = asyncio.create_task(self._weekly_dispatch())
+        sweep = (
+            asyncio.create_task(self._followup_sweeps())
+            if workflow.patched(FOLLOWUP_WORK)
+            else None
+        )
         try:
             return await self._run_phases(inp)
         finally:
             weekly.cancel()
+            if sweep is not None:
+                sweep.cancel()
 
     async def _run_phases(self, inp: CampaignInput) -> CampaignResult:
         for phase in self._schedules:
@@ -153,10 +173,14 @@ class CampaignWorkflow:
                     await self._reopen_survey(schedule, todo)
             self._state[phase] = "approved"
         self._current = None
+        if workflow.patched(FOLLOWUP_WORK):
+            self._final_report = await self._write_report("final")
         self._completed = True
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert self._summary is not None  # the summarize phase always produces it
-        return CampaignResult(campaign_id=inp.campaign_id, summary=self._summary)
+        return CampaignResult(
+            campaign_id=inp.campaign_id, summary=self._summary, final_report=self._final_report
+        )
 
     # ---- handlers --------------------------------------------------------------------------
 
@@ -164,6 +188,10 @@ class CampaignWorkflow:
     async def decide_gate(self, decision: GateDecision) -> GateOutcome:
         # Two updates validated in one activation can both pass the validator: re-check.
         districts = targets(decision, self._gate, self._supervisors)
+        open_cases: list[str] = []
+        if decision.gate == Phase.FOLLOWUP and decision.approve and workflow.patched(FOLLOWUP_WORK):
+            open_cases = await open_cases_allowed(self._inp.campaign_id, districts, decision)
+            districts = targets(decision, self._gate, self._supervisors)  # after the await
         gate = self._gate
         assert gate is not None
         outcome = GateOutcome(
@@ -174,6 +202,7 @@ class CampaignWorkflow:
             decided_by=decision.user,
             decided_at=workflow.now(),
             comment=decision.comment,
+            open_cases=open_cases,
         )
         self._decisions[gate.phase].append(outcome)
         pending = [d for d in gate.pending if d not in districts]
@@ -377,6 +406,11 @@ class CampaignWorkflow:
                 type="SurveyClosed",
             )
 
+    @workflow.signal(name="work_recorded")
+    def work_recorded(self) -> None:
+        """Follow-up work (a case, a hazard) was recorded: sweep for reminders now."""
+        self._work_recorded += 1
+
     @workflow.query(name="progress")
     def progress(self) -> CampaignProgress:
         return CampaignProgress(
@@ -404,6 +438,8 @@ class CampaignWorkflow:
             budget_gate_open=self._budget_round > 0 and self._budget_decision is None,
             notice_until=self._notice_until,
             objections=dict(self._objections),
+            open_verification=dict(self._open_verification),
+            reports=list(self._reports),
         )
 
     # ---- steps ---------------------------------------------------------------------------------
@@ -578,11 +614,17 @@ class CampaignWorkflow:
             await workflow.sleep(max(at - workflow.now(), timedelta(0)))
             week += 1
             phase = self._schedules[self._current or Phase.SUMMARIZE]
+            report = ""
+            if workflow.patched(FOLLOWUP_WORK):
+                self._work_recorded += 1  # a weekly sweep, should a signal have been lost
+                report = await self._write_report("progress", week) or ""
             for sup in self._inp.supervisors:
                 mine = {d: c for d, c in self._counts.items() if scope_covers(sup.scope, d)}
                 lines = [
                     f"{d}: " + ", ".join(f"{k}={v}" for k, v in c.items()) for d, c in mine.items()
                 ] or ["—"]
+                if report:
+                    lines.append(f"进度报告 report: {report}")
                 await self._notify(
                     "weekly_dispatch",
                     [sup.id],
@@ -592,6 +634,60 @@ class CampaignWorkflow:
                     summary="\n".join(lines),
                 )
             at += timedelta(days=7)
+
+    async def _followup_sweeps(self) -> None:
+        """Remind and escalate open follow-up work, sweeping when something falls due.
+
+        The store holds the work; the sweep returns the next instant anything falls due,
+        and the ``work_recorded`` signal (or the weekly dispatch) wakes it early. With no
+        open work it sleeps until signalled, so the history grows with the work only.
+        """
+        since = workflow.now()
+        while not self._completed:
+            until, seen = workflow.now(), self._work_recorded
+            next_at: datetime | None = None
+            try:
+                result: SweepResult = await workflow.execute_activity(
+                    Activities.FOLLOWUP_SWEEP,
+                    SweepInput(campaign_id=self._inp.campaign_id, since=since, until=until),
+                    result_type=SweepResult,
+                    **notify_options(self._inp.notification_retry),
+                )
+                self._failed_notifications += result.failed
+                self._open_verification = result.open_verification
+                next_at = result.next_at
+            except ActivityError:
+                self._failed_notifications += 1
+                workflow.logger.warning("follow-up sweep failed", extra={"until": str(until)})
+            since = until
+
+            def woken(seen: int = seen) -> bool:
+                return self._work_recorded != seen or self._completed
+
+            if next_at is None:
+                await workflow.wait_condition(woken)
+            else:
+                await decided_by(next_at, woken)
+
+    async def _write_report(self, kind: str, week: int = 0) -> str | None:
+        """Write a progress or the final report (files in the worker's output directory)."""
+        try:
+            written: ReportWritten = await workflow.execute_activity(
+                Activities.WRITE_REPORT,
+                ReportRequest(
+                    campaign_id=self._inp.campaign_id,
+                    kind="final" if kind == "final" else "progress",
+                    week=week,
+                    as_of=workflow.now(),
+                ),
+                result_type=ReportWritten,
+                **LONG,
+            )
+        except ActivityError:
+            workflow.logger.warning("report not written", extra={"kind": kind, "week": week})
+            return None
+        self._reports.append(written.directory)
+        return written.directory
 
     async def _reopen_survey(self, schedule: PhaseSchedule, districts: list[str]) -> None:
         """Districts sent back take corrected rosters for the approval window, then re-register.

@@ -39,6 +39,7 @@ SAMPLES: dict[str, Mapping[str, object]] = {
     "gate_rejected": {**GATE, "districts": "Jiangchuan, Gumei"},
     "delivery_reminder": REPORT,
     "rectification_reminder": REPORT,
+    "verification_reminder": REPORT,
     "case_deadline": REPORT,
     "weekly_dispatch": REPORT,
     "recipient_notice": {"campaign": "Warm Winter", "items": "holiday package", "amount": "500"},

@@ -220,6 +220,11 @@ def approve(
     district: list[str] = typer.Option(
         [], "--district", help="decide only these districts (default: all yours still open)"
     ),
+    accept_open: str = typer.Option(
+        "",
+        "--accept-open",
+        help="follow-up gate: close with these open verification cases, comma-separated ids",
+    ),
     json_out: bool = JSON_OPT,
 ) -> None:
     """Approve (or --reject) a phase gate for your districts, as a supervisor."""
@@ -235,6 +240,7 @@ def approve(
             approve=not reject,
             comment=comment,
             districts=district,
+            accept_open_cases=[c.strip() for c in accept_open.split(",") if c.strip()],
             task_queue=State.settings.task_queue,
         )
 

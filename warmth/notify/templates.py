@@ -54,6 +54,7 @@ KINDS: tuple[str, ...] = (
     # reminders and dispatches (提醒、调度): campaign, jurisdiction, summary[, deadline]
     "delivery_reminder",
     "rectification_reminder",
+    "verification_reminder",
     "case_deadline",
     "weekly_dispatch",
     # an SMS to a recipient (救助对象短信): campaign, items, amount[, contact]

@@ -1,0 +1,83 @@
+"""Follow-up work and reports: the reminder sweep, the gate's open cases, report files."""
+
+from __future__ import annotations
+
+import hashlib
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.context import ActivityContext, utcnow
+from warmth.contracts import (
+    Activities,
+    DistrictsAt,
+    ReportRequest,
+    ReportWritten,
+    SweepInput,
+    SweepResult,
+)
+from warmth.domain.events import EventType
+from warmth.followup_sweep import sweep
+from warmth.notify.channels import Channel, LogChannel
+from warmth.reports import write_campaign_report
+from warmth.store import ledger
+from warmth.store.campaigns import get_plan
+from warmth.store.casework import open_verification_by_district
+
+
+class FollowupActivities:
+    def __init__(self, ctx: ActivityContext, channel: Channel | None = None) -> None:
+        self._ctx = ctx
+        self._channel = channel or LogChannel()
+
+    @activity.defn(name=Activities.FOLLOWUP_SWEEP)
+    def sweep(self, inp: SweepInput) -> SweepResult:
+        """Remind and escalate open follow-up work; a failing channel is retried, then counted."""
+        engine = self._ctx.engine
+        plan = get_plan(engine, inp.campaign_id)
+        out = sweep(engine, self._channel, plan, inp.campaign_id, inp.since, inp.until, utcnow)
+        info = activity.info()
+        if out.failed and info.attempt < 5:
+            # Sent messages are in the outbox as sent; a retry only resends the failed.
+            raise ApplicationError(
+                f"{len(out.failed)} follow-up reminder(s) failed: {', '.join(out.failed)}",
+                type="ChannelError",
+            )
+        return SweepResult(
+            next_at=out.next_at,
+            sent=out.sent,
+            failed=len(out.failed),
+            open_verification=out.open_by_district,
+        )
+
+    @activity.defn(name=Activities.OPEN_VERIFICATION)
+    def open_verification(self, inp: DistrictsAt) -> dict[str, list[str]]:
+        """District -> its open verification cases (核实), for the follow-up gate."""
+        return open_verification_by_district(self._ctx.engine, inp.campaign_id, inp.districts)
+
+    @activity.defn(name=Activities.WRITE_REPORT)
+    def write_report(self, inp: ReportRequest) -> ReportWritten:
+        """Write a progress (weekly) or final report and keep its files' hashes in the ledger."""
+        engine = self._ctx.engine
+        name = "final" if inp.kind == "final" else f"week-{inp.week:02d}"
+        out_dir = self._ctx.output_dir / inp.campaign_id / "reports" / name
+        paths = write_campaign_report(
+            engine,
+            inp.campaign_id,
+            out_dir,
+            self._ctx.language,
+            final=inp.kind == "final",
+            at=inp.as_of,
+            charts=inp.kind == "final",
+        )
+        files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+        ledger.record(
+            engine,
+            inp.campaign_id,
+            EventType.REPORT_WRITTEN,
+            {"kind": inp.kind, "week": inp.week, "directory": str(out_dir), "files": files},
+            "system",
+            utcnow(),
+            f"{inp.campaign_id}:report:{name}",
+        )
+        return ReportWritten(directory=str(out_dir), files=files)

@@ -1,0 +1,207 @@
+"""Follow-up work in the campaign: reminders for cases and hazards, the follow-up gate,
+weekly progress reports and the final report."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, update
+from temporalio.testing import WorkflowEnvironment
+
+from tests.conftest import worker_for
+from tests.support import USERS, approve_all, drive, start
+from tests.workflows.test_campaign import season
+from warmth import service
+from warmth.contracts import OpenGate
+from warmth.demo import write_demo_roster
+from warmth.domain.errors import Rejected
+from warmth.domain.events import EventType
+from warmth.domain.phases import Phase
+from warmth.store.ledger import events_of
+from warmth.store.outbox import sent_messages
+from warmth.store.schema import households, rectifications, verification_cases
+
+
+def _household(engine: Engine, district: str) -> tuple[str, str, str]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(households.c.person_key, households.c.street, households.c.community)
+            .where(households.c.campaign_id == "c1", households.c.district == district)
+            .order_by(households.c.person_key)
+            .limit(1)
+        ).one()
+    return row.person_key, row.street, row.community
+
+
+def open_case(engine: Engine, case_id: str, district: str, at: datetime, window: timedelta) -> None:
+    key, street, community = _household(engine, district)
+    with engine.begin() as conn:
+        conn.execute(
+            verification_cases.insert().values(
+                campaign_id="c1", case_id=case_id, person_key=key, district=district,
+                street=street, community=community, reason="not_received", note=None,
+                opened_by="caller.1", opened_at=at, deadline=at + window, status="open",
+            )
+        )  # fmt: skip
+
+
+def open_task(engine: Engine, task_id: str, district: str, at: datetime, cadre: str) -> None:
+    key, street, community = _household(engine, district)
+    with engine.begin() as conn:
+        conn.execute(
+            rectifications.insert().values(
+                campaign_id="c1", task_id=task_id, person_key=key, hazard="用气", source="visit",
+                note=None, district=district, street=street, community=community, cadre_id=cadre,
+                found_by="ops", found_at=at, deadline=at + timedelta(days=7), status="open",
+            )
+        )  # fmt: skip
+
+
+def close(engine: Engine, table: object, column: str, ident: str, status: str) -> None:
+    t = verification_cases if table == "case" else rectifications
+    with engine.begin() as conn:
+        conn.execute(update(t).where(t.c[column] == ident).values(status=status))
+
+
+async def test_open_work_is_reminded_to_its_owner_then_escalated_until_done(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str, tmp_path: Path
+) -> None:
+    plan = (await season(ts_env)).model_copy(
+        update={"weekly_dispatch": None, "escalation_interval": timedelta(days=1)}
+    )
+    roster = tmp_path / "roster.csv"
+    write_demo_roster(roster, plan.jurisdiction, 30)
+    done: list[bool] = []
+
+    async def decide(gate: OpenGate) -> None:
+        if gate.phase == Phase.MOBILIZE and not done:
+            done.append(True)
+            now = await ts_env.get_current_time()
+            open_case(engine, "V1", "东湖区", now, timedelta(days=7))
+            open_task(engine, "H1", "西山区", now, cadre="cadre.9")
+            assert await service.work_recorded(ts_env.client, "c1")
+            # Past both deadlines and one interval: reminders at 3 d, 1 d, 2 h, then two
+            # escalations (at the deadline and a day later).
+            await ts_env.sleep(timedelta(days=8, hours=1))
+            close(engine, "case", "case_id", "V1", "resolved")
+            close(engine, "task", "task_id", "H1", "fixed")
+            assert await service.work_recorded(ts_env.client, "c1")
+            await ts_env.sleep(timedelta(days=3))  # nothing more once done
+        await approve_all(ts_env.client, engine, "c1")(gate)
+
+    async with worker_for(ts_env, task_queue, engine):
+        await start(ts_env, engine, task_queue, plan, roster)
+        final = await drive(ts_env, "c1", decide)
+
+    assert final.status == "completed"
+    sent = sent_messages(engine, "c1")
+
+    def who(kind: str, stage: str) -> list[list[str]]:
+        return [
+            m["recipients"]  # type: ignore[misc]
+            for m in sent
+            if m["kind"] == kind and f":{stage}:" in str(m["idempotency_key"])
+        ]
+
+    # The verification case: its district's supervisor before, the city after the deadline.
+    assert who("verification_reminder", "reminder") == [["li.east"]] * 3
+    assert who("verification_reminder", "escalation") == [["chen.city"]] * 2
+    # The hazard: its cadre before, the district's supervisor after.
+    assert who("rectification_reminder", "reminder") == [["cadre.9"]] * 3
+    assert who("rectification_reminder", "escalation") == [["zhao.west"]] * 2
+    line = next(m for m in sent if m["kind"] == "rectification_reminder")
+    assert "用气隐患" in str(line["data"]["summary"])  # type: ignore[index]
+
+
+async def test_the_followup_gate_does_not_close_over_open_cases_unless_listed(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str, tmp_path: Path
+) -> None:
+    plan = (await season(ts_env)).model_copy(update={"weekly_dispatch": None})
+    roster = tmp_path / "roster.csv"
+    write_demo_roster(roster, plan.jurisdiction, 30)
+    seen: list[str] = []
+
+    async def decide(gate: OpenGate) -> None:
+        if gate.phase == Phase.FOLLOWUP and not seen:
+            seen.append("x")
+            now = await ts_env.get_current_time()
+            open_case(engine, "V7", "东湖区", now, timedelta(days=7))
+            with pytest.raises(Rejected, match="V7"):
+                await service.decide(
+                    ts_env.client, engine, "c1", Phase.FOLLOWUP, USERS["li.east"], approve=True
+                )
+            # 西山区 has none open: its supervisor closes it as usual.
+            await service.decide(
+                ts_env.client, engine, "c1", Phase.FOLLOWUP, USERS["zhao.west"], approve=True
+            )
+            outcome = await service.decide(
+                ts_env.client, engine, "c1", Phase.FOLLOWUP, USERS["li.east"], approve=True,
+                comment="V7 移交街道继续核实", accept_open_cases=["V7"],
+            )  # fmt: skip
+            assert outcome.open_cases == ["V7"]
+            return
+        await approve_all(ts_env.client, engine, "c1")(gate)
+
+    async with worker_for(ts_env, task_queue, engine):
+        await start(ts_env, engine, task_queue, plan, roster)
+        final = await drive(ts_env, "c1", decide)
+
+    followup = next(p for p in final.phases if p.phase == Phase.FOLLOWUP)
+    assert [(d.decided_by, d.open_cases) for d in followup.decisions] == [
+        ("zhao.west", []),
+        ("li.east", ["V7"]),
+    ]
+    with engine.connect() as conn:
+        approved = [
+            e.payload for e in events_of(conn, "c1", [EventType.GATE_APPROVED])
+            if e.payload.get("gate") == "followup"
+        ]  # fmt: skip
+    assert any(p.get("open_cases") == ["V7"] for p in approved)
+
+
+async def test_a_120_day_campaign_writes_weekly_reports_and_keeps_a_final_one(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str, tmp_path: Path
+) -> None:
+    plan = await season(ts_env, days_per_phase=20)
+    assert plan.phases[Phase.SUMMARIZE].deadline - plan.phases[Phase.SURVEY].start == timedelta(
+        days=120
+    )
+    roster = tmp_path / "roster.csv"
+    write_demo_roster(roster, plan.jurisdiction, 120)
+    out = tmp_path / "out"
+    first = plan.first_weekly_dispatch()
+    assert first is not None
+    async with worker_for(ts_env, task_queue, engine, output_dir=out):
+        await start(ts_env, engine, task_queue, plan, roster)
+        final = await drive(ts_env, "c1", approve_all(ts_env.client, engine, "c1"))
+        completed_at = await ts_env.get_current_time()
+        result = await service.result(ts_env.client, "c1")
+
+    weeks = (completed_at - first) // timedelta(days=7) + 1
+    with engine.connect() as conn:
+        written = list(events_of(conn, "c1", [EventType.REPORT_WRITTEN]))
+        registered = len(list(events_of(conn, "c1", [EventType.HOUSEHOLD_REGISTERED])))
+        issued = len(list(events_of(conn, "c1", [EventType.AID_ISSUED])))
+        confirmed = len(list(events_of(conn, "c1", [EventType.DELIVERY_CONFIRMED])))
+    progress = [e.payload["week"] for e in written if e.payload["kind"] == "progress"]
+    assert progress == list(range(1, weeks + 1))  # one report every week, in order
+    assert [e.payload["kind"] for e in written][-1] == "final"
+    assert len(final.reports) == weeks + 1
+    # Each weekly dispatch tells the supervisors where their progress report is.
+    weekly = [m for m in sent_messages(engine, "c1") if m["kind"] == "weekly_dispatch"]
+    assert len(weekly) == 3 * weeks
+    assert "week-01" in str(weekly[0]["data"]["summary"])  # type: ignore[index]
+
+    assert result.final_report is not None
+    final_dir = Path(result.final_report)
+    assert final_dir == out / "c1" / "reports" / "final"
+    stats = json.loads((final_dir / "c1-statistics.json").read_text(encoding="utf-8"))
+    assert stats["stage"] == "final"
+    assert stats["households"] == registered == result.summary.households
+    assert sum(i["issued"] for i in stats["items"]) == issued
+    assert sum(i["confirmed"] for i in stats["items"]) == confirmed
+    assert {p.name for p in final_dir.iterdir()} >= {"c1-statistics.xlsx", "c1-summary.html"}
+    assert any(p.suffix == ".svg" for p in final_dir.iterdir())  # the final one has charts

@@ -1,0 +1,183 @@
+"""The follow-up sweep (待办巡检): remind owners of open work, escalate what is overdue.
+
+The campaign workflow calls :func:`sweep` (through an activity) at the instants it
+returned last time, and whenever new work is recorded. Messages are grouped per
+recipient — a cadre with three hazards to fix gets one message listing them — and
+keyed by (recipient, sweep instant), so a retried sweep never sends twice.
+
+Who hears:
+- verification cases (核实): before the deadline the district's supervisors; after
+  it, the supervisors one level up (the city), or the district again when no one is.
+- rectifications (隐患整改): before the deadline the responsible cadre (包保人), or the
+  supervisors nearest the household when no cadre is assigned; after it, the
+  supervisors of the household's district.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from warmth.contracts import Notification
+from warmth.domain.casework import Due, OpenWork, due_in, next_instant
+from warmth.domain.jurisdiction import scope_covers, scope_level
+from warmth.domain.plan import CampaignPlan, Supervisor
+from warmth.notify import ChannelError, Recipient, StaticDirectory, TemplateError, dispatch
+from warmth.notify.channels import Channel
+from warmth.store import outbox
+from warmth.store.casework import open_work
+from warmth.store.staff import staff_by_id
+
+_KIND = {"verification": "verification_reminder", "rectification": "rectification_reminder"}
+
+
+@dataclass
+class SweepOutcome:
+    next_at: datetime | None
+    sent: int = 0
+    failed: list[str] = field(default_factory=list)  # idempotency keys whose channel failed
+    open_by_district: dict[str, int] = field(default_factory=dict)
+
+
+def _district_sups(plan: CampaignPlan, district: str) -> list[Supervisor]:
+    return [
+        s
+        for s in plan.supervisors
+        if scope_covers(plan.jurisdiction.normalize_scope(s.scope), district)
+        and scope_level(plan.jurisdiction.normalize_scope(s.scope)) != "city"
+    ]
+
+
+def _above(plan: CampaignPlan, district: str) -> list[Supervisor]:
+    return [
+        s
+        for s in plan.supervisors
+        if scope_covers(plan.jurisdiction.normalize_scope(s.scope), district)
+        and plan.jurisdiction.normalize_scope(s.scope) != district
+        and scope_level(plan.jurisdiction.normalize_scope(s.scope)) == "city"
+    ]
+
+
+def _nearest(plan: CampaignPlan, community: str) -> list[Supervisor]:
+    """The most specific supervisors whose jurisdiction covers ``community``."""
+    covering = [
+        s
+        for s in plan.supervisors
+        if scope_covers(plan.jurisdiction.normalize_scope(s.scope), community)
+    ]
+    if not covering:
+        return []
+
+    def depth(s: Supervisor) -> int:
+        return plan.jurisdiction.normalize_scope(s.scope).count("/")
+
+    deepest = max(depth(s) for s in covering)
+    return [s for s in covering if depth(s) == deepest]
+
+
+def recipients_for(plan: CampaignPlan, due: Due) -> list[str]:
+    """Who is told about ``due`` (supervisor ids or a cadre's staff id)."""
+    work = due.work
+    if work.kind == "verification":
+        people = _above(plan, work.district) if due.escalation else []
+        people = people or _district_sups(plan, work.district) or _nearest(plan, work.community)
+        return [s.id for s in people]
+    if not due.escalation and work.owner:
+        return [work.owner]
+    people = _district_sups(plan, work.district) if due.escalation else []
+    return [s.id for s in (people or _nearest(plan, work.community))]
+
+
+def _line(work: OpenWork, escalation: int, zone: ZoneInfo) -> str:
+    when = work.deadline.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    late = f"，已逾期（第{escalation}次督办）" if escalation else ""
+    return f"{work.community}：{work.label}，截止 {when}{late}"
+
+
+def sweep(
+    engine: Engine,
+    channel: Channel,
+    plan: CampaignPlan,
+    campaign_id: str,
+    since: datetime,
+    until: datetime,
+    now: Callable[[], datetime],
+) -> SweepOutcome:
+    """Send what fell due in ``(since, until]``; the next instant something falls due."""
+    work = open_work(engine, campaign_id)
+    cases = plan.cases
+    due = due_in(work, cases.reminders, plan.escalation_interval, since, until)
+    outcome = SweepOutcome(
+        next_at=next_instant(work, cases.reminders, plan.escalation_interval, until)
+    )
+    for w in work:
+        if w.kind == "verification":
+            outcome.open_by_district[w.district] = outcome.open_by_district.get(w.district, 0) + 1
+    groups: dict[tuple[str, str, bool], list[Due]] = defaultdict(list)
+    for d in due:
+        for rid in recipients_for(plan, d):
+            groups[(rid, d.work.kind, d.escalation > 0)].append(d)
+    if not groups:
+        return outcome
+    directory = _directory(engine, plan, campaign_id, [rid for rid, _, _ in groups])
+    zone = plan.zone
+    for (rid, kind, late), items in sorted(groups.items()):
+        note = Notification(
+            campaign_id=campaign_id,
+            kind=_KIND[kind],
+            recipients=[rid],
+            data={
+                "campaign": plan.name,
+                "phase": "回访核查",
+                "jurisdiction": _jurisdiction(plan, items),
+                "summary": "\n".join(_line(d.work, d.escalation, zone) for d in items),
+            },
+            idempotency_key=(
+                f"{campaign_id}:followup:{kind}:{'escalation' if late else 'reminder'}"
+                f":{rid}:{until.isoformat()}"
+            ),
+        )
+        if not outbox.claim(engine, note, channel.name, now()):
+            continue
+        try:
+            dispatch(
+                channel,
+                directory,
+                note.recipients,
+                note.kind,
+                note.data,
+                time_zone=plan.time_zone,
+            )
+        except (TemplateError, ChannelError) as exc:
+            outbox.finish(engine, note.idempotency_key, now(), error=str(exc))
+            outcome.failed.append(note.idempotency_key)
+            continue
+        outbox.finish(engine, note.idempotency_key, now())
+        outcome.sent += 1
+    return outcome
+
+
+def _jurisdiction(plan: CampaignPlan, items: Sequence[Due]) -> str:
+    districts = sorted({d.work.district for d in items})
+    return "、".join(districts) if districts else plan.jurisdiction.city
+
+
+def _directory(
+    engine: Engine, plan: CampaignPlan, campaign_id: str, ids: Sequence[str]
+) -> StaticDirectory:
+    directory = StaticDirectory.from_people(
+        plan.supervisors,
+        {s.id: s.model_dump(include={"email", "phone", "language"}) for s in plan.supervisors},
+    )
+    staff_ids = [i for i in ids if plan.supervisor(i) is None]
+    for sid, member in staff_by_id(engine, campaign_id, staff_ids).items():
+        try:
+            directory.add(Recipient(id=sid, name=member.name, phone=member.phone))
+        except ValueError:  # a landline: the log channel still names them
+            directory.add(Recipient(id=sid, name=member.name))
+    return directory

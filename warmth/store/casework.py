@@ -1,0 +1,83 @@
+"""Open follow-up work in the store: verification cases and hazard rectifications.
+
+Read by the campaign's sweep (:mod:`warmth.followup_sweep`), which reminds owners
+before deadlines and escalates after them, and by the follow-up gate, which may not
+close a district while its verification cases are open.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, select
+
+from warmth.domain.casework import OpenWork
+from warmth.store.ledger import as_utc
+from warmth.store.schema import rectifications, verification_cases
+
+REASON_ZH = {"not_received": "未收到", "complaint": "投诉"}
+
+
+def open_work(engine: Engine, campaign_id: str) -> list[OpenWork]:
+    """Every open verification case and rectification task of the campaign."""
+    out: list[OpenWork] = []
+    v, r = verification_cases.c, rectifications.c
+    with engine.connect() as conn:
+        for row in conn.execute(
+            select(
+                v.case_id, v.opened_at, v.deadline, v.district, v.street, v.community, v.reason
+            ).where(v.campaign_id == campaign_id, v.status == "open")
+        ):
+            out.append(
+                OpenWork(
+                    kind="verification",
+                    id=row.case_id,
+                    opened_at=as_utc(row.opened_at),
+                    deadline=as_utc(row.deadline),
+                    district=row.district,
+                    community=f"{row.district}/{row.street}/{row.community}",
+                    owner=None,
+                    label=f"核实 {row.case_id}（{REASON_ZH.get(row.reason, row.reason)}）",
+                )
+            )
+        for task in conn.execute(
+            select(
+                r.task_id,
+                r.found_at,
+                r.deadline,
+                r.district,
+                r.street,
+                r.community,
+                r.hazard,
+                r.cadre_id,
+            ).where(r.campaign_id == campaign_id, r.status == "open")
+        ):
+            out.append(
+                OpenWork(
+                    kind="rectification",
+                    id=task.task_id,
+                    opened_at=as_utc(task.found_at),
+                    deadline=as_utc(task.deadline),
+                    district=task.district,
+                    community=f"{task.district}/{task.street}/{task.community}",
+                    owner=task.cadre_id,
+                    label=f"整改 {task.task_id}（{task.hazard}隐患）",
+                )
+            )
+    return sorted(out, key=lambda w: (w.deadline, w.kind, w.id))
+
+
+def open_verification_by_district(
+    engine: Engine, campaign_id: str, districts: Sequence[str] | None = None
+) -> dict[str, list[str]]:
+    """District -> ids of its open verification cases (only districts that have some)."""
+    v = verification_cases.c
+    query = select(v.district, v.case_id).where(v.campaign_id == campaign_id, v.status == "open")
+    if districts is not None:
+        query = query.where(v.district.in_(list(districts)))
+    found: dict[str, list[str]] = defaultdict(list)
+    with engine.connect() as conn:
+        for row in conn.execute(query.order_by(v.district, v.case_id)):
+            found[row.district].append(row.case_id)
+    return dict(found)
