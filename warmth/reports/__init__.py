@@ -53,8 +53,8 @@ def write_campaign_report(
 
     ``language`` is ``zh`` (default) or ``en``; ``final`` marks the figures as the
     campaign's final statistics rather than progress; ``charts=False`` leaves the
-    charts out (a weekly progress report: drawing is most of a small report's time). Raises ``NotFound`` for an
-    unknown campaign and ``ValueError`` for an unknown language.
+    charts out (a weekly progress report: drawing is most of a small report's time).
+    Raises ``NotFound`` for an unknown campaign and ``ValueError`` for an unknown language.
     """
     check_language(language)
     stats = compute(engine, campaign_id, final=final, at=at)
