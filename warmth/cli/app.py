@@ -194,6 +194,15 @@ def campaign_status(campaign_id: str, json_out: bool = JSON_OPT) -> None:
         typer.echo(f"waiting until {p.waiting_until:%Y-%m-%d %H:%M:%S}")
     for district, counts in p.counts.items():
         typer.echo(f"   {district}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    if p.open_verification:
+        typer.echo(
+            "open verification cases (核实中): "
+            + ", ".join(f"{d} {n}" for d, n in sorted(p.open_verification.items()))
+        )
+    if p.failed_notifications:
+        typer.echo(f"failed notifications (发送失败): {p.failed_notifications}")
+    if p.reports:
+        typer.echo(f"latest report (最新报表): {p.reports[-1]}")
 
 
 @campaign_app.command("list")
