@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select
 
 from tests.distribute.conftest import AT, CID, PLAN, Campaign, setup_campaign
 from warmth.auth.rules import Role, User
-from warmth.domain.events import EventType
+from warmth.domain.events import EventType, LedgerEvent
 from warmth.store import followup
 from warmth.store.ledger import events_of
 from warmth.store.schema import callbacks
@@ -62,14 +63,14 @@ class Followup:
     def key(self, id_number: str) -> str:
         return self.campaign.key(id_number)
 
-    def events(self, type_: str) -> list[object]:
+    def events(self, type_: str) -> list[LedgerEvent]:
         with self.engine.connect() as conn:
             return list(events_of(conn, CID, [type_]))
 
     def count(self, type_: str) -> int:
         return len(self.events(type_))
 
-    def callback(self, id_number: str) -> object:
+    def callback(self, id_number: str) -> Row[Any]:
         with self.engine.connect() as conn:
             return conn.execute(
                 select(callbacks).where(
