@@ -15,7 +15,8 @@ E 孙八  西山区/枫桥街道/枫桥一社区  低保对象                  
 Confirmed (DeliveryConfirmed): A 慰问金 only (partly delivered); C everything; D 慰问金
 and 礼包 (everything D was issued). B and E nothing. One row of the accepted file is
 rejected (bad check character); the refused file's person is never registered.
-Callbacks: rate 0.1, minimum 0 per community → 东湖区 3 (one per community), 西山区 1.
+Callbacks: rate 0.1, minimum 0 per community → 东湖区 3 (one per community), 西山区 2
+(one per category: C 特困人员 and E 低保对象 share 枫桥一社区).
 """
 
 from __future__ import annotations

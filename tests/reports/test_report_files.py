@@ -73,7 +73,7 @@ def test_the_workbook_has_one_sheet_per_table_with_title_header_and_totals(
     ]
     assert rows["资金来源"][-1] == ["合计", 3_500_000, 4150, 2500, 3_495_850, 0.0012]
     assert rows["覆盖率"][-1] == ["合计", 5, 5, 2, 1, 0.4]
-    assert rows["回访抽样"][-1] == ["合计", 5, 4, 0.8]
+    assert rows["回访抽样"][-1] == ["合计", 5, 5, 1.0]
     assert rows["花名册报送"][-1] == ["合计", None, 8, 7, 1, 1, None]
     outstanding = rows["未签收名单"]
     assert outstanding[1][:6] == ["序号", "区", "街道", "社区", "姓名", "公民身份号码"]

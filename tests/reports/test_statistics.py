@@ -150,9 +150,10 @@ def test_callbacks_drawn_and_roster_files(campaign: Campaign) -> None:
     stats = compute(campaign.engine, CID, at=AT)
     assert stats.callbacks == [
         CallbackCount(district="东湖区", registered=3, drawn=3, rate=1.0),  # 1 per community
-        CallbackCount(district="西山区", registered=2, drawn=1, rate=0.5),  # ceil(0.1 × 2)
+        # ceil(0.1 × 2) = 1, but C (特困人员) and E (低保对象) are two strata: both drawn
+        CallbackCount(district="西山区", registered=2, drawn=2, rate=1.0),
     ]
-    assert stats.callbacks_drawn == 4
+    assert stats.callbacks_drawn == 5
     assert [(r.file, r.rows, r.accepted, r.rejected_rows, r.duplicates, r.status)
             for r in stats.rosters] == [
         (campaign.accepted_file.name, 7, 6, 1, 1, "accepted"),

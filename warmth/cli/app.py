@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from warmth import service
 from warmth.auth.rules import Action, authorize
 from warmth.cli.bench import bench_app
+from warmth.cli.callbacks import callback, callbacks_app, verify_app
 from warmth.cli.common import (
     JSON_OPT,
     State,
@@ -56,6 +57,9 @@ app.add_typer(user_app, name="user")
 app.add_typer(staff_app, name="staff")
 app.add_typer(charity_app, name="charity")
 app.add_typer(deliver_app, name="deliver")
+app.command("callback")(callback)
+app.add_typer(callbacks_app, name="callbacks")
+app.add_typer(verify_app, name="verify")
 
 
 @app.callback()

@@ -23,6 +23,8 @@ class EventType:
     HOUSEHOLD_MERGED = "HouseholdMerged"
     RESPONSIBILITY_ASSIGNED = "ResponsibilityAssigned"
     AID_ISSUED = "AidIssued"
+    # CallbackDrawn {district, community, stratum}; household stream,
+    #   key {campaign}:{person}:callback-drawn (stratum: the category it was drawn for)
     CALLBACK_DRAWN = "CallbackDrawn"
     GATE_APPROVED = "GateApproved"
     GATE_REJECTED = "GateRejected"
@@ -56,8 +58,12 @@ class EventType:
     # CallbackConcluded {outcome: reached|unreachable|not_received|complaint, district,
     #   community}; key {campaign}:{person}:callback-concluded
     CALLBACK_CONCLUDED = "CallbackConcluded"
+    # CallbacksImported {file, file_name, rows, recorded, rejected_rows}; campaign stream,
+    #   key {campaign}:callback-file:{file sha256[:16]} — a results file; its time dates
+    #   the rows without a date, so importing the file again records nothing new
+    CALLBACKS_IMPORTED = "CallbacksImported"
     # VerificationCaseOpened {case_id, reason, district, street, community, deadline};
-    #   key {campaign}:verification:{case_id}:opened
+    #   household stream, key {campaign}:verification:{case_id}:opened
     VERIFICATION_OPENED = "VerificationCaseOpened"
     # VerificationCaseResolved {case_id, district, finding}; key …:{case_id}:resolved
     VERIFICATION_RESOLVED = "VerificationCaseResolved"
