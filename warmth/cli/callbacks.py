@@ -16,7 +16,16 @@ from zoneinfo import ZoneInfo
 import typer
 
 from warmth import callbacks as service
-from warmth.cli.common import JSON_OPT, State, current_user, engine, fail, print_json, sync
+from warmth.cli.common import (
+    JSON_OPT,
+    State,
+    current_user,
+    engine,
+    fail,
+    print_json,
+    sync,
+    tell_campaign,
+)
 from warmth.domain.callbacks import RESULT_CHOICES, CallbackResult, parse_result
 from warmth.domain.ids import check_id, mask_id, mask_name, mask_phone, normalize_id
 from warmth.roster.export import write_csv, write_xlsx
@@ -84,8 +93,9 @@ def callback(
         fail(f"{mask_id(canonical)} 不是有效的公民身份号码 / is not a valid ID number")
     shown = mask_id(canonical)
 
+    user = sync(current_user)
+
     def go() -> service.CallbackRecord:
-        user = current_user()
         store = engine()
         plan = get_plan(store, campaign_id)
         return service.record_callback(
@@ -99,6 +109,8 @@ def callback(
         )
 
     r = sync(go)
+    if r.case_id and r.concluded_now:
+        tell_campaign(campaign_id, user)
     if json_out:
         print_json(r)
         return
@@ -139,12 +151,14 @@ def import_(
 ) -> None:
     """Record every good row of a results file; bad rows are listed, again: nothing new."""
 
+    user = sync(current_user)
+
     def go() -> service.CallbackImportReport:
-        return service.import_callbacks(
-            engine(), campaign_id, file, by=current_user(), encoding=encoding
-        )
+        return service.import_callbacks(engine(), campaign_id, file, by=user, encoding=encoding)
 
     r = sync(go)
+    if r.cases_opened:
+        tell_campaign(campaign_id, user)
     if json_out:
         print_json({**r.model_dump(mode="json"), "rejected_rows": r.rejected_rows})
         return
