@@ -20,6 +20,7 @@ from activities.notifications import NotificationActivities
 from activities.phases import PhaseActivities
 from activities.reports import ReportActivities
 from activities.roster import RosterActivities
+from activities.urgent import UrgentActivities
 from warmth.auth.interceptors import ClaimsWorkerInterceptor
 from warmth.notify.channels import Channel, LogChannel
 from workers.interceptors import LoggingInterceptor
@@ -56,6 +57,7 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
     approvals = ApprovalActivities(ctx)
     notes = NotificationActivities(ctx, channel or LogChannel())
     notice = NoticeActivities(ctx)
+    urgent = UrgentActivities(ctx)
     return [
         roster.settle_import,
         roster.missing_submissions,
@@ -74,6 +76,9 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
         notice.unconfirmed_deliveries,
         approvals.record_deadline_move,
         notes.notify,
+        urgent.open_case,
+        urgent.record_decision,
+        urgent.pay,
     ]
 
 

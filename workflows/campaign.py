@@ -52,9 +52,12 @@ with workflow.unsafe.imports_passed_through():
         SettleImportInput,
         SubmissionAck,
         SummaryTotals,
+        UrgentCaseDecision,
+        UrgentCaseRequest,
     )
     from warmth.domain.jurisdiction import scope_covers
     from warmth.domain.phases import Phase
+    from warmth.domain.urgent import UrgentCaseState
 
 from workflows.gate import (
     decided_by,
@@ -65,6 +68,7 @@ from workflows.gate import (
     targets,
 )
 from workflows.options import LONG, QUICK, notify_options
+from workflows.urgent import UrgentCases
 
 # Workflow type names of the phase children (see each phase module's @workflow.defn).
 PHASE_WORKFLOWS = {
@@ -102,6 +106,7 @@ class CampaignWorkflow:
         self._objections: dict[str, str] = {}  # person key -> pending | upheld | dismissed
         self._objection_district: dict[str, str] = {}
         self._completed = False
+        self._urgent = UrgentCases(inp)  # urgent cases (临时救助), see workflows/urgent.py
 
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignResult:
@@ -154,7 +159,10 @@ class CampaignWorkflow:
             self._state[phase] = "approved"
         self._current = None
         self._completed = True
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        # Urgent cases still open are decided (and paid) before the campaign closes.
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and self._urgent.settled()
+        )
         assert self._summary is not None  # the summarize phase always produces it
         return CampaignResult(campaign_id=inp.campaign_id, summary=self._summary)
 
@@ -376,6 +384,28 @@ class CampaignWorkflow:
                 f" {submission.unit}'s roster has rows in {'、'.join(outside)}",
                 type="SurveyClosed",
             )
+
+    @workflow.update(name="open_urgent_case")
+    async def open_urgent_case(self, request: UrgentCaseRequest) -> UrgentCaseState:
+        """Raise an urgent case (临时救助); a repeated request returns the same case."""
+        return await self._urgent.open(request, self._completed)
+
+    @open_urgent_case.validator
+    def _validate_urgent_case(self, request: UrgentCaseRequest) -> None:
+        self._urgent.validate_open(request, self._completed)
+
+    @workflow.update(name="decide_urgent_case")
+    async def decide_urgent_case(self, decision: UrgentCaseDecision) -> UrgentCaseState:
+        """Approve or reject an urgent case (district, then city above the threshold); pays."""
+        return await self._urgent.decide(decision)
+
+    @decide_urgent_case.validator
+    def _validate_urgent_decision(self, decision: UrgentCaseDecision) -> None:
+        self._urgent.validate_decision(decision)
+
+    @workflow.query(name="urgent_cases")
+    def urgent_cases(self) -> list[UrgentCaseState]:
+        return self._urgent.states()
 
     @workflow.query(name="progress")
     def progress(self) -> CampaignProgress:
