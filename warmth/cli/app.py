@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from warmth import service
 from warmth.auth.rules import Action, authorize
 from warmth.cli.bench import bench_app
+from warmth.cli.cases import case_app
 from warmth.cli.common import (
     JSON_OPT,
     State,
@@ -32,6 +33,7 @@ from warmth.cli.common import (
     sync,
 )
 from warmth.cli.deliver import deliver_app
+from warmth.cli.hazards import hazard_app
 from warmth.cli.roster import roster_app
 from warmth.cli.staff import charity_app, staff_app
 from warmth.cli.users import user_app
@@ -56,6 +58,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(staff_app, name="staff")
 app.add_typer(charity_app, name="charity")
 app.add_typer(deliver_app, name="deliver")
+app.add_typer(hazard_app, name="hazard")
+app.add_typer(case_app, name="case")
 
 
 @app.callback()
