@@ -423,4 +423,3 @@ class PayUrgentCaseInput(_Msg):
     campaign_id: str
     case_id: str
     fund_source: str
-
