@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warmth.domain.budget import SourceTotal
 from warmth.domain.phases import Phase
+from warmth.domain.urgent import UrgentApproval
 
 Counts = dict[str, int]
 """Named counters, e.g. {"households": 1200, "deliveries": 2400}."""
@@ -42,6 +43,14 @@ class Approver(_Msg):
     scope: str  # jurisdiction path; "" is the whole city
 
 
+class UrgentTerms(_Msg):
+    """The plan's terms for urgent cases (临时救助), carried in the campaign's input."""
+
+    fund_source: str
+    city_threshold_fen: int  # above it the city supervisor approves too
+    categories: list[str]  # the categories a case may be raised under
+
+
 class CampaignInput(_Msg):
     campaign_id: str
     name: str
@@ -57,6 +66,7 @@ class CampaignInput(_Msg):
     max_batches_per_run: int | None = Field(
         default=None, description="continue-as-new after this many batches (tests force it)"
     )
+    urgent: UrgentTerms | None = None  # None: the plan takes no urgent cases
 
 
 class GateDecision(_Msg):
@@ -407,3 +417,61 @@ class Activities:
     OPEN_RECTIFICATIONS = "followup.open_rectifications"
     OPEN_VERIFICATION = "followup.open_verification"
     WRITE_REPORT = "reports.write"
+    OPEN_URGENT_CASE = "urgent.open_case"
+    RECORD_URGENT_DECISION = "urgent.record_decision"
+    PAY_URGENT_CASE = "urgent.pay"
+
+
+# ---- urgent cases (临时救助 / 一事一议) --------------------------------------------------------
+
+
+class UrgentPerson(_Msg):
+    """Who the case is for. Passed to the recording activity only, never kept in state."""
+
+    name: str
+    id_number: str
+    phone: str | None = None
+
+
+class UrgentCaseRequest(_Msg):
+    """Raise an urgent case (update ``open_urgent_case``); ``case_id`` is derived by the client."""
+
+    case_id: str
+    person_key: str
+    district: str
+    street: str
+    community: str
+    category: str
+    asked_fen: int
+    reason: str
+    user: str
+    person: UrgentPerson
+
+
+class UrgentCaseDecision(_Msg):
+    """A supervisor's decision on an urgent case (update ``decide_urgent_case``)."""
+
+    case_id: str
+    user: str
+    approve: bool
+    amount_fen: int = 0  # approved amount; ignored for a rejection
+    comment: str = ""
+
+
+class OpenUrgentCaseInput(_Msg):
+    campaign_id: str
+    request: UrgentCaseRequest
+    at: datetime
+
+
+class RecordUrgentDecisionInput(_Msg):
+    campaign_id: str
+    case_id: str
+    approval: UrgentApproval
+    status: str  # the case's status after the decision
+
+
+class PayUrgentCaseInput(_Msg):
+    campaign_id: str
+    case_id: str
+    fund_source: str

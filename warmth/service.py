@@ -39,12 +39,14 @@ from warmth.contracts import (
     ObjectionResolution,
     PhaseSchedule,
     SummaryTotals,
+    UrgentTerms,
 )
 from warmth.domain.errors import NotFound, Rejected
 from warmth.domain.ids import mask_id, normalize_id
 from warmth.domain.people import person_key
 from warmth.domain.phases import PHASE_ORDER, Phase
 from warmth.domain.plan import CampaignPlan
+from warmth.domain.urgent import to_fen
 from warmth.reports import write_campaign_report
 from warmth.roster import read_rows
 from warmth.store import campaigns as campaign_store
@@ -88,6 +90,13 @@ def campaign_input(
         notification_retry=plan.notification_retry,
         batch_size=batch_size,
         max_batches_per_run=max_batches_per_run,
+        urgent=None
+        if plan.urgent is None
+        else UrgentTerms(
+            fund_source=plan.urgent.fund_source,
+            city_threshold_fen=to_fen(plan.urgent.city_threshold),
+            categories=list(plan.categories),
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from activities.notifications import NotificationActivities
 from activities.phases import PhaseActivities
 from activities.reports import ReportActivities
 from activities.roster import RosterActivities
+from activities.urgent import UrgentActivities
 from warmth.auth.interceptors import ClaimsWorkerInterceptor
 from warmth.notify.channels import Channel, LogChannel
 from workers.interceptors import LoggingInterceptor
@@ -58,6 +59,7 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
     notes = NotificationActivities(ctx, channel or LogChannel())
     notice = NoticeActivities(ctx)
     followup = FollowupActivities(ctx, channel)
+    urgent = UrgentActivities(ctx)
     return [
         roster.settle_import,
         roster.missing_submissions,
@@ -79,6 +81,9 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
         followup.sweep,
         followup.open_verification,
         followup.write_report,
+        urgent.open_case,
+        urgent.record_decision,
+        urgent.pay,
     ]
 
 

@@ -56,9 +56,12 @@ with workflow.unsafe.imports_passed_through():
         SummaryTotals,
         SweepInput,
         SweepResult,
+        UrgentCaseDecision,
+        UrgentCaseRequest,
     )
     from warmth.domain.jurisdiction import scope_covers
     from warmth.domain.phases import Phase
+    from warmth.domain.urgent import UrgentCaseState
 
 from workflows.followup_gate import open_cases_allowed
 from workflows.gate import (
@@ -70,6 +73,7 @@ from workflows.gate import (
     targets,
 )
 from workflows.options import LONG, QUICK, notify_options
+from workflows.urgent import UrgentCases
 
 # Follow-up work (issue 5): the reminder sweep, the follow-up gate's open cases, weekly
 # progress reports and the final report. Histories from before it replay without them.
@@ -115,6 +119,7 @@ class CampaignWorkflow:
         self._open_verification: dict[str, int] = {}
         self._reports: list[str] = []
         self._final_report: str | None = None
+        self._urgent = UrgentCases(inp)  # urgent cases (临时救助), see workflows/urgent.py
 
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignResult:
@@ -173,10 +178,13 @@ class CampaignWorkflow:
                     await self._reopen_survey(schedule, todo)
             self._state[phase] = "approved"
         self._current = None
-        if workflow.patched(FOLLOWUP_WORK):
-            self._final_report = await self._write_report("final")
         self._completed = True
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        # Urgent cases still open are decided (and paid) before the campaign closes.
+        await workflow.wait_condition(
+            lambda: workflow.all_handlers_finished() and self._urgent.settled()
+        )
+        if workflow.patched(FOLLOWUP_WORK):  # kept last: it includes every urgent payment
+            self._final_report = await self._write_report("final")
         assert self._summary is not None  # the summarize phase always produces it
         return CampaignResult(
             campaign_id=inp.campaign_id, summary=self._summary, final_report=self._final_report
@@ -410,6 +418,28 @@ class CampaignWorkflow:
     def work_recorded(self) -> None:
         """Follow-up work (a case, a hazard) was recorded: sweep for reminders now."""
         self._work_recorded += 1
+
+    @workflow.update(name="open_urgent_case")
+    async def open_urgent_case(self, request: UrgentCaseRequest) -> UrgentCaseState:
+        """Raise an urgent case (临时救助); a repeated request returns the same case."""
+        return await self._urgent.open(request, self._completed)
+
+    @open_urgent_case.validator
+    def _validate_urgent_case(self, request: UrgentCaseRequest) -> None:
+        self._urgent.validate_open(request, self._completed)
+
+    @workflow.update(name="decide_urgent_case")
+    async def decide_urgent_case(self, decision: UrgentCaseDecision) -> UrgentCaseState:
+        """Approve or reject an urgent case (district, then city above the threshold); pays."""
+        return await self._urgent.decide(decision)
+
+    @decide_urgent_case.validator
+    def _validate_urgent_decision(self, decision: UrgentCaseDecision) -> None:
+        self._urgent.validate_decision(decision)
+
+    @workflow.query(name="urgent_cases")
+    def urgent_cases(self) -> list[UrgentCaseState]:
+        return self._urgent.states()
 
     @workflow.query(name="progress")
     def progress(self) -> CampaignProgress:

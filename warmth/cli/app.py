@@ -20,6 +20,7 @@ from warmth import service
 from warmth.auth.rules import Action, authorize
 from warmth.cli.bench import bench_app
 from warmth.cli.callbacks import callback, callbacks_app, verify_app
+from warmth.cli.cases import case_app
 from warmth.cli.common import (
     JSON_OPT,
     State,
@@ -33,6 +34,7 @@ from warmth.cli.common import (
     sync,
 )
 from warmth.cli.deliver import deliver_app
+from warmth.cli.hazards import hazard_app
 from warmth.cli.roster import roster_app
 from warmth.cli.staff import charity_app, staff_app
 from warmth.cli.users import user_app
@@ -60,6 +62,8 @@ app.add_typer(deliver_app, name="deliver")
 app.command("callback")(callback)
 app.add_typer(callbacks_app, name="callbacks")
 app.add_typer(verify_app, name="verify")
+app.add_typer(hazard_app, name="hazard")
+app.add_typer(case_app, name="case")
 
 
 @app.callback()
