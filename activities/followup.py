@@ -23,6 +23,7 @@ from warmth.reports import write_campaign_report
 from warmth.store import ledger
 from warmth.store.campaigns import get_plan
 from warmth.store.casework import open_verification_by_district
+from warmth.store.hazards import open_survey_rectifications
 
 
 class FollowupActivities:
@@ -48,6 +49,14 @@ class FollowupActivities:
             sent=out.sent,
             failed=len(out.failed),
             open_verification=out.open_by_district,
+        )
+
+    @activity.defn(name=Activities.OPEN_RECTIFICATIONS)
+    def open_rectifications(self, inp: DistrictsAt) -> int:
+        """Hazards found in the survey become rectification tasks for the households' cadres."""
+        return sum(
+            open_survey_rectifications(self._ctx.engine, inp.campaign_id, d, inp.actor, inp.at)
+            for d in inp.districts
         )
 
     @activity.defn(name=Activities.OPEN_VERIFICATION)

@@ -74,7 +74,8 @@ def _nearest(plan: CampaignPlan, community: str) -> list[Supervisor]:
         return []
 
     def depth(s: Supervisor) -> int:
-        return plan.jurisdiction.normalize_scope(s.scope).count("/")
+        scope = plan.jurisdiction.normalize_scope(s.scope)
+        return scope.count("/") if scope else -1  # the city is above every district
 
     deepest = max(depth(s) for s in covering)
     return [s for s in covering if depth(s) == deepest]

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         DeadlineMove,
         DeadlineMoved,
         DecisionRecord,
+        DistrictsAt,
         GateDecision,
         GateOutcome,
         LodgeObjectionInput,
@@ -177,6 +178,17 @@ class CampaignWorkflow:
                 if phase == Phase.SURVEY and todo:
                     await self._reopen_survey(schedule, todo)
             self._state[phase] = "approved"
+            if phase == Phase.MOBILIZE and workflow.patched(FOLLOWUP_WORK):
+                # Cadres are assigned now: the survey's hazards become their tasks.
+                await workflow.execute_activity(
+                    Activities.OPEN_RECTIFICATIONS,
+                    DistrictsAt(
+                        campaign_id=inp.campaign_id, districts=inp.districts, at=workflow.now()
+                    ),
+                    result_type=int,
+                    **LONG,
+                )
+                self._work_recorded += 1
         self._current = None
         self._completed = True
         # Urgent cases still open are decided (and paid) before the campaign closes.

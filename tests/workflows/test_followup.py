@@ -99,21 +99,26 @@ async def test_open_work_is_reminded_to_its_owner_then_escalated_until_done(
     assert final.status == "completed"
     sent = sent_messages(engine, "c1")
 
-    def who(kind: str, stage: str) -> list[list[str]]:
+    def who(kind: str, stage: str, about: str) -> list[list[str]]:
         return [
             m["recipients"]  # type: ignore[misc]
             for m in sent
-            if m["kind"] == kind and f":{stage}:" in str(m["idempotency_key"])
+            if m["kind"] == kind
+            and f":{stage}:" in str(m["idempotency_key"])
+            and about in str(m["data"]["summary"])  # type: ignore[index]
         ]
 
     # The verification case: its district's supervisor before, the city after the deadline.
-    assert who("verification_reminder", "reminder") == [["li.east"]] * 3
-    assert who("verification_reminder", "escalation") == [["chen.city"]] * 2
+    assert who("verification_reminder", "reminder", "V1") == [["li.east"]] * 3
+    assert who("verification_reminder", "escalation", "V1") == [["chen.city"]] * 2
     # The hazard: its cadre before, the district's supervisor after.
-    assert who("rectification_reminder", "reminder") == [["cadre.9"]] * 3
-    assert who("rectification_reminder", "escalation") == [["zhao.west"]] * 2
-    line = next(m for m in sent if m["kind"] == "rectification_reminder")
+    assert who("rectification_reminder", "reminder", "H1") == [["cadre.9"]] * 3
+    assert who("rectification_reminder", "escalation", "H1") == [["zhao.west"]] * 2
+    line = next(m for m in sent if "H1" in str(m["data"].get("summary")))  # type: ignore[attr-defined]
     assert "用气隐患" in str(line["data"]["summary"])  # type: ignore[index]
+    # The survey's hazards without a cadre go to the district, never to the city first.
+    survey_reminders = who("rectification_reminder", "reminder", "隐患")
+    assert survey_reminders and ["chen.city"] not in survey_reminders
 
 
 async def test_the_followup_gate_does_not_close_over_open_cases_unless_listed(
@@ -179,17 +184,26 @@ async def test_a_120_day_campaign_writes_weekly_reports_and_keeps_a_final_one(
         final = await drive(ts_env, "c1", approve_all(ts_env.client, engine, "c1"))
         completed_at = await ts_env.get_current_time()
         result = await service.result(ts_env.client, "c1")
+        closed = await service.progress(ts_env.client, "c1")
 
+    assert final.status == "completed"
     weeks = (completed_at - first) // timedelta(days=7) + 1
     with engine.connect() as conn:
         written = list(events_of(conn, "c1", [EventType.REPORT_WRITTEN]))
         registered = len(list(events_of(conn, "c1", [EventType.HOUSEHOLD_REGISTERED])))
         issued = len(list(events_of(conn, "c1", [EventType.AID_ISSUED])))
         confirmed = len(list(events_of(conn, "c1", [EventType.DELIVERY_CONFIRMED])))
+        hazards = list(events_of(conn, "c1", [EventType.HAZARD_RECORDED]))
+        found = sum(len(h) for (h,) in conn.execute(select(households.c.hazards)))
+    # The survey's hazards became rectification tasks once mobilization was approved,
+    # and their owners heard about them before the deadlines.
+    assert found > 0 and len(hazards) == found
+    assert {e.payload["source"] for e in hazards} == {"survey"}
+    assert any(m["kind"] == "rectification_reminder" for m in sent_messages(engine, "c1"))
     progress = [e.payload["week"] for e in written if e.payload["kind"] == "progress"]
     assert progress == list(range(1, weeks + 1))  # one report every week, in order
     assert [e.payload["kind"] for e in written][-1] == "final"
-    assert len(final.reports) == weeks + 1
+    assert len(closed.reports) == weeks + 1
     # Each weekly dispatch tells the supervisors where their progress report is.
     weekly = [m for m in sent_messages(engine, "c1") if m["kind"] == "weekly_dispatch"]
     assert len(weekly) == 3 * weeks

@@ -9,7 +9,15 @@ from __future__ import annotations
 import typer
 
 from warmth import urgent_service
-from warmth.cli.common import JSON_OPT, current_user, engine, print_json, secret, sync
+from warmth.cli.common import (
+    JSON_OPT,
+    current_user,
+    engine,
+    print_json,
+    secret,
+    sync,
+    tell_campaign,
+)
 from warmth.roster.normalize import HAZARD_KINDS
 from warmth.store.hazards import HazardTask, TaskResult
 
@@ -43,12 +51,15 @@ def add(
     json_out: bool = JSON_OPT,
 ) -> None:
     """Record a hazard found on a visit (边查边改); an open task of that kind is returned."""
+    user = sync(current_user)
     r = sync(
         lambda: urgent_service.add_hazard(
-            engine(), secret(), campaign_id, id_number, kind, note, current_user()
+            engine(), secret(), campaign_id, id_number, kind, note, user
         )
     )
     _show(r, json_out, "task opened", "already open (nothing new)")
+    if r.recorded:
+        tell_campaign(campaign_id, user)
 
 
 @hazard_app.command("fixed")
