@@ -25,6 +25,7 @@ from warmth.domain.plan import (
     Period,
     PhasePlan,
     Supervisor,
+    UrgentPlan,
 )
 
 CATEGORIES = ["低保对象", "低收入家庭", "特困人员", "困境儿童", "独居老人", "重残人员"]
@@ -126,6 +127,7 @@ def demo_plan(start: datetime, step: timedelta = timedelta(seconds=10)) -> Campa
         notice_period=step / 2,  # compressed with the season
         callback=CallbackPlan(rate=0.05, minimum=2),
         escalation_interval=step,
+        urgent=UrgentPlan(fund_source="city", city_threshold=Decimal(3000)),
     ).localized()
 
 
@@ -213,3 +215,27 @@ def write_demo_roster(
         writer.writerow(HEADER)
         for i, row in enumerate(rows, start=1):
             writer.writerow([str(i), *row])
+
+
+def write_demo_staff(path: Path, tree: JurisdictionTree, seed: int = 2026) -> int:
+    """A staff list (工作人员名单): two cadres (包保人) per community, two callers (回访员)
+    per district. Returns the number of people written."""
+    rng = random.Random(seed)
+    rows: list[list[str]] = []
+
+    def person(unit: str, role: str) -> None:
+        name = rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=2))
+        phone = f"{rng.choice(_MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
+        rows.append([name, phone, unit, role])
+
+    for district, street, community in tree.communities():
+        for _ in range(2):
+            person(f"{district}/{street}/{community}", "包保人")
+    for d in tree.districts:
+        for _ in range(2):
+            person(d.name, "回访员")
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["姓名", "联系电话", "单位", "角色"])
+        writer.writerows(rows)
+    return len(rows)

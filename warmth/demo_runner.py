@@ -13,11 +13,13 @@ from temporalio.client import Client
 from warmth import service
 from warmth.auth.rules import User
 from warmth.contracts import CampaignProgress, OpenGate, SummaryTotals
-from warmth.demo import demo_plan, demo_users, write_demo_roster
+from warmth.demo import demo_plan, demo_users, write_demo_roster, write_demo_staff
+from warmth.demo_followup import do_followup, raise_urgent_cases
 from warmth.devserver import DevServer
 from warmth.payments import confirm_delivery
 from warmth.planfile import dump_plan
 from warmth.settings import Settings
+from warmth.staff import import_staff
 from warmth.store.engine import open_store_engine
 from warmth.store.schema import deliveries
 from warmth.temporal import connect
@@ -85,6 +87,16 @@ async def run_demo(
                 person_key_secret=settings.person_key_secret.get_secret_value().encode(),
             )
             say(f"campaign {campaign_id} started: {plan.name}")
+            staff_file = demo_dir / f"{campaign_id}-staff.csv"
+            write_demo_staff(staff_file, plan.jurisdiction)
+            staff = import_staff(
+                engine,
+                settings.person_key_secret.get_secret_value().encode(),
+                campaign_id,
+                staff_file,
+                actor=users["ops.demo"],
+            )
+            say(f"staff: {staff_file} ({staff.accepted} cadres and callers)")
             final = await _drive(
                 client,
                 engine,
@@ -114,6 +126,9 @@ async def _drive(
     """Poll the campaign and decide each gate as its supervisor would."""
     rejected = False
     confirmed = False
+    urgent = False
+    followed_up = False
+    secret = settings.person_key_secret.get_secret_value().encode()
     last = ""
     while True:
         p = await service.progress(client, campaign_id)
@@ -129,6 +144,15 @@ async def _drive(
             n = await asyncio.to_thread(_confirm_most, engine, campaign_id)
             say(f"  ✓ cadres confirmed {n} deliveries (about 9 in 10 households)")
             confirmed = True
+        if gate is not None and gate.phase == "mobilize" and not urgent:
+            urgent = True
+            await raise_urgent_cases(
+                client, engine, secret, users, _DISTRICT_HEADS, campaign_id,
+                settings.task_queue, say,
+            )  # fmt: skip
+        if gate is not None and gate.phase == "followup" and not followed_up:
+            followed_up = True
+            await asyncio.to_thread(do_followup, engine, users, campaign_id, say)
         may_reject = reject_once and not rejected
         if gate is not None and await _decide(
             client, engine, users, settings, campaign_id, gate, say, may_reject
@@ -170,7 +194,8 @@ async def _decide(
 ) -> bool:
     """Decide one pending district (the demo sends 西山区's mobilize back once); rejected?"""
     district = gate.pending[0]
-    user = _DISTRICT_HEADS.get(district, gate.approvers[-1])
+    head = _DISTRICT_HEADS.get(district)
+    user = head if head in gate.approvers else gate.approvers[-1]  # the summary: the city
     reject = may_reject and gate.phase == "mobilize" and district == "西山区"
     outcome = await service.decide(
         client,
