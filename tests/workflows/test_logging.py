@@ -50,7 +50,9 @@ async def test_activity_logs_are_json_with_ids_and_masked_personal_data(
     sent = [e for e in lines if e.get("event") == "notification_sent"]
     assert [e["kind"] for e in sent].count("gate_opened") == 5  # one per phase
     assert all(
-        e["workflow_id"] == "campaign:c1" and e["activity_type"] == "notify.send" for e in sent
+        e["workflow_id"] == "campaign:c1"
+        and e["activity_type"] in ("notify.send", "followup.sweep")
+        for e in sent
     )
     ids = [row.split(",")[2] for row in roster.read_text(encoding="utf-8-sig").splitlines()[1:]]
     text = "\n".join(json.dumps(e, ensure_ascii=False) for e in lines)

@@ -138,7 +138,11 @@ async def test_a_failing_channel_is_retried_and_never_fails_the_campaign(
     if delivered_once:
         assert len(channel.delivered) == len(messages)  # each message delivered once
         assert {m["state"] for m in messages} == {"sent"}
-        assert all(m["attempts"] == 3 for m in messages)
+        # Each message sent on its own took three attempts; the follow-up sweep's
+        # messages share their activity's attempts, and each is still delivered once.
+        assert all(
+            m["attempts"] == 3 for m in messages if ":followup:" not in str(m["idempotency_key"])
+        )
         assert final.failed_notifications == 0
     else:
         assert channel.delivered == []

@@ -24,8 +24,6 @@ from warmth.store.schema import callbacks, households, staff
 from warmth.store.sql import insert_ignore
 from warmth.store.staff import StaffRole
 
-log = structlog.get_logger(__name__)
-
 
 def drawn_key(campaign_id: str, person_key: str) -> str:
     return f"{campaign_id}:{person_key}:callback-drawn"
@@ -116,7 +114,8 @@ def draw_district_callbacks(
             ).scalar_one()
         )
     if result.unassigned:
-        log.warning(
+        # A logger per call: structlog caches a module-level one on first use.
+        structlog.get_logger(__name__).warning(
             "callbacks without a caller",
             campaign_id=campaign_id,
             district=district,
