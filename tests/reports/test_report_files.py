@@ -30,7 +30,7 @@ def sheet_rows(path: Path) -> dict[str, list[list[object]]]:
 
 @pytest.fixture
 def report(campaign: Campaign, tmp_path: Path) -> list[Path]:
-    return write_campaign_report(campaign.engine, CID, tmp_path / "out", at=AT)
+    return write_campaign_report(campaign.engine, CID, tmp_path / "out", as_of=AT).paths
 
 
 def test_the_report_writes_predictable_ascii_file_names(report: list[Path]) -> None:
@@ -88,7 +88,7 @@ def test_the_workbook_has_one_sheet_per_table_with_title_header_and_totals(
 
 def test_the_json_holds_the_same_numbers(campaign: Campaign, report: list[Path]) -> None:
     saved = CampaignStatistics.model_validate_json(report[2].read_text(encoding="utf-8"))
-    assert saved == compute(campaign.engine, CID, at=AT)
+    assert saved == compute(campaign.engine, CID, as_of=AT)
     raw = json.loads(report[2].read_text(encoding="utf-8"))
     assert raw["households"] == 5
     assert raw["fund_sources"][0]["issued"] == "2700.00"  # exact decimals, as text
@@ -109,7 +109,7 @@ def test_the_outstanding_csv_lists_every_household_masked(report: list[Path]) ->
 def test_a_long_outstanding_list_is_cut_in_the_workbook_with_a_note(
     campaign: Campaign, tmp_path: Path
 ) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     path = tmp_path / "w.xlsx"
     write_workbook(stats, path, list_rows=1, list_file="c1-outstanding.csv")
     sheet = sheet_rows(path)["未签收名单"]
@@ -138,7 +138,7 @@ def test_a_chart_that_fails_does_not_fail_the_report(
         raise RuntimeError("no font, no luck")
 
     monkeypatch.setitem(charts.CHARTS, "coverage", broken)
-    paths = write_campaign_report(campaign.engine, CID, tmp_path, at=AT)
+    paths = write_campaign_report(campaign.engine, CID, tmp_path, as_of=AT).paths
     names = [p.name for p in paths]
     assert "c1-coverage.svg" not in names and "c1-funds.svg" in names
     assert not (tmp_path / "c1-coverage.svg").exists()
@@ -148,7 +148,7 @@ def test_a_chart_that_fails_does_not_fail_the_report(
 def test_the_summary_is_chinese_by_default_and_english_on_request(
     campaign: Campaign, tmp_path: Path
 ) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     zh = render_markdown(stats)
     assert "覆盖率：40.00%" in zh
     assert "| 东湖区 | 3 | 3 | 1 | 33.33% |" in zh
@@ -157,7 +157,7 @@ def test_the_summary_is_chinese_by_default_and_english_on_request(
     assert '<html lang="en">' in en and "Coverage by district" in en
     assert "<td>东湖区</td>" in en
     with pytest.raises(ValueError, match="unknown report language"):
-        write_campaign_report(campaign.engine, CID, tmp_path, language="fr")
+        write_campaign_report(campaign.engine, CID, tmp_path, language="fr", as_of=AT)
 
 
 def test_html_and_markdown_escape_a_hostile_campaign_name(engine: Engine, tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_html_and_markdown_escape_a_hostile_campaign_name(engine: Engine, tmp_pa
     )
     create_campaign(engine, CID, hostile, "ops", AT)
     whole_campaign(engine, tmp_path)  # the campaign exists: the same facts follow
-    paths = write_campaign_report(engine, CID, tmp_path / "out", at=AT)
+    paths = write_campaign_report(engine, CID, tmp_path / "out", as_of=AT).paths
     html = (tmp_path / "out" / "c1-summary.html").read_text(encoding="utf-8")
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
@@ -184,7 +184,7 @@ def test_md_escape_neutralises_markup_and_line_breaks() -> None:
 
 
 def test_a_final_report_is_labelled_final(campaign: Campaign, tmp_path: Path) -> None:
-    paths = write_campaign_report(campaign.engine, CID, tmp_path, final=True, at=AT)
+    paths = write_campaign_report(campaign.engine, CID, tmp_path, final=True, as_of=AT).paths
     assert "最终统计" in paths[-1].read_text(encoding="utf-8")
     assert str(sheet_rows(paths[0])["汇总"][0][-1]).endswith("最终统计")
 
