@@ -5,7 +5,7 @@ a synthetic roster (:func:`warmth.demo.write_demo_roster`, with its duplicates a
 rows) staged and accepted, households registered, every entitlement issued, callbacks
 drawn — then confirms the deliveries of about 60 % of the households (DeliveryConfirmed)
 so the outstanding list is realistic, and records the follow-up as its commands would
-(:func:`follow_up`): every drawn household (about 10 %) assigned to a caller, called
+(:func:`follow_up`): every drawn household (10 %) assigned to a caller, called
 (one to three calls) and nine in ten concluded; a verification case for each "not
 received" or complaint; hazards for one household in 250; one urgent case in 500,
 decided and mostly paid. None of that is timed. Timed is
@@ -50,6 +50,8 @@ CONFIRMED_SHARE = 0.6
 START = datetime(2026, 12, 1, tzinfo=UTC)
 AS_OF = START + timedelta(days=70)
 """The report's as-of time: ten days after the distribute deadline of the bench's plan."""
+CALLBACK_SHARE = 0.1
+"""Households drawn for callbacks (the demo plan draws 5 %; the bench twice as many)."""
 HAZARD_EVERY = 250
 URGENT_EVERY = 500
 
@@ -78,7 +80,7 @@ def build_campaign(engine: Engine, households: int, work: Path, echo: Echo = _qu
     echo("issued")
     for district in plan.jurisdiction.district_names():
         followup.draw_district_callbacks(
-            engine, CAMPAIGN, district, plan.callback.rate, plan.callback.minimum, ACTOR, at
+            engine, CAMPAIGN, district, CALLBACK_SHARE, plan.callback.minimum, ACTOR, at
         )
     _confirm_some(engine, at + timedelta(days=20))
     echo("confirmed")

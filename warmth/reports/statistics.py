@@ -894,9 +894,9 @@ def build(
     drawn = Counter(fold.drawn.values())
     follow = _FollowUp(plan, order, fold, at)
     deadline = follow.distribute_deadline()
-    late_deliveries: list[tuple[Place, datetime]] = []
-    if deadline is not None and deadline < at:
-        late_deliveries = [(p, deadline) for _rank, _key, p, _open, _closed in located]
+    late_deliveries: Counter[Place] = Counter()
+    if deadline is not None and deadline < at:  # households, per place
+        late_deliveries.update(p for _rank, _key, p, _open, _closed in located)
     return CampaignStatistics(
         campaign_id=campaign_id,
         name=plan.name,
@@ -944,7 +944,7 @@ def build(
         hazards=follow.hazards_by_district(districts),
         hazard_kinds=follow.hazards_by_kind(),
         urgent=follow.urgent(districts),
-        overdue_units=follow.overdue_units(late_deliveries),
+        overdue_units=follow.overdue_units(late_deliveries, deadline),
         rosters=[
             RosterImport(
                 import_id=import_id,
@@ -1204,27 +1204,35 @@ class _FollowUp:
             for d in self.order.districts({d for d, _ in n} | set(districts))
         ]
 
-    def overdue_units(self, late_deliveries: list[tuple[Place, datetime]]) -> list[OverdueUnit]:
-        """Units with something overdue at ``as_of``: one row per unit and kind."""
+    def overdue_units(
+        self, late_deliveries: Counter[Place], deadline: datetime | None
+    ) -> list[OverdueUnit]:
+        """Units with something overdue at ``as_of``: one row per unit and kind.
+
+        ``late_deliveries``: households with items unconfirmed after ``deadline`` (the
+        distribute deadline), per place.
+        """
         fold = self.fold
-        late: list[tuple[Place, OverdueKind, datetime]] = [
-            (p, "delivery", d) for p, d in late_deliveries
-        ]
-        for case, (place, _d) in fold.cases.items():
-            deadline = self.case_deadlines[case]
-            if case not in fold.resolved and deadline is not None and deadline < self.as_of:
-                late.append((place, "verification", deadline))
-        for task, (_kind, place, _d) in fold.hazards.items():
-            deadline = self.hazard_deadlines[task]
-            if task not in fold.fixed and deadline is not None and deadline < self.as_of:
-                late.append((place, "rectification", deadline))
         count: Counter[tuple[Place, OverdueKind]] = Counter()
         earliest: dict[tuple[Place, OverdueKind], datetime] = {}
-        for place, kind, deadline in late:
+        if deadline is not None:
+            for place, n in late_deliveries.items():
+                count[(place, "delivery")] = n
+                earliest[(place, "delivery")] = deadline
+        late: list[tuple[Place, OverdueKind, datetime]] = []
+        for case, (place, _d) in fold.cases.items():
+            due = self.case_deadlines[case]
+            if case not in fold.resolved and due is not None and self._late(due):
+                late.append((place, "verification", due))
+        for task, (_kind, place, _d) in fold.hazards.items():
+            due = self.hazard_deadlines[task]
+            if task not in fold.fixed and due is not None and self._late(due):
+                late.append((place, "rectification", due))
+        for place, kind, missed in late:
             count[(place, kind)] += 1
             first = earliest.get((place, kind))
-            if first is None or deadline < first:
-                earliest[(place, kind)] = deadline
+            if first is None or missed < first:
+                earliest[(place, kind)] = missed
         kind_rank = {k: i for i, k in enumerate(OVERDUE_KINDS)}
         ordered = sorted(count, key=lambda pk: (self.order.place_rank(*pk[0]), kind_rank[pk[1]]))
         return [
