@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -70,16 +68,15 @@ class FollowupActivities:
         engine = self._ctx.engine
         name = "final" if inp.kind == "final" else f"week-{inp.week:02d}"
         out_dir = self._ctx.output_dir / inp.campaign_id / "reports" / name
-        paths = write_campaign_report(
+        files = write_campaign_report(
             engine,
             inp.campaign_id,
             out_dir,
             self._ctx.language,
             final=inp.kind == "final",
-            at=inp.as_of,
+            as_of=inp.as_of,
             charts=inp.kind == "final",
-        )
-        files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+        ).digests
         ledger.record(
             engine,
             inp.campaign_id,

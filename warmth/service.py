@@ -47,7 +47,7 @@ from warmth.domain.people import person_key
 from warmth.domain.phases import PHASE_ORDER, Phase
 from warmth.domain.plan import CampaignPlan
 from warmth.domain.urgent import to_fen
-from warmth.reports import write_campaign_report
+from warmth.reports import WrittenReport, write_campaign_report
 from warmth.roster import read_rows
 from warmth.store import campaigns as campaign_store
 from warmth.store import stats
@@ -390,12 +390,19 @@ def summary(engine: Engine, campaign_id: str) -> SummaryTotals:
 
 
 def write_report(
-    engine: Engine, campaign_id: str, out_dir: Path, language: str = "zh", *, final: bool = False
-) -> list[Path]:
+    engine: Engine,
+    campaign_id: str,
+    out_dir: Path,
+    language: str = "zh",
+    *,
+    final: bool = False,
+    as_of: datetime,
+) -> WrittenReport:
     """The campaign's report: workbook (统计表), JSON, charts, Markdown and HTML summary.
 
-    Computed from the ledger alone; works during the campaign (progress) and at its end.
+    Computed from the ledger alone, as of ``as_of`` (overdue is judged then); works
+    during the campaign (progress) and at its end. Returns the files and their SHA-256.
     """
     if language not in ("zh", "en"):
         raise Rejected(f"unknown language {language!r}: zh or en")
-    return write_campaign_report(engine, campaign_id, out_dir, language, final=final)
+    return write_campaign_report(engine, campaign_id, out_dir, language, final=final, as_of=as_of)

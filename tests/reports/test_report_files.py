@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -12,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from tests.reports.campaign import AT, CID, PLAN, Campaign, whole_campaign
+from tests.reports.campaign import AS_OF, AT, CID, PLAN, Campaign, whole_campaign
 from warmth.reports import bench, charts, compute, report_paths, write_campaign_report
 from warmth.reports.statistics import CampaignStatistics
 from warmth.reports.summary import md_escape, render_html, render_markdown
@@ -20,7 +21,9 @@ from warmth.reports.workbook import write_workbook
 from warmth.store.campaigns import create_campaign
 
 SHEETS = ["汇总", "分类别人数", "分区人数", "分街道人数", "分社区人数", "救助项目发放",
-          "资金来源", "覆盖率", "未签收名单", "回访抽样", "花名册报送"]  # fmt: skip
+          "资金来源", "覆盖率", "未签收名单", "回访抽样", "电话回访情况", "核实案件办理",
+          "隐患整改（分区）", "隐患整改（分类）", "临时救助（一事一议）", "逾期单位",
+          "花名册报送"]  # fmt: skip
 
 
 def sheet_rows(path: Path) -> dict[str, list[list[object]]]:
@@ -30,7 +33,7 @@ def sheet_rows(path: Path) -> dict[str, list[list[object]]]:
 
 @pytest.fixture
 def report(campaign: Campaign, tmp_path: Path) -> list[Path]:
-    return write_campaign_report(campaign.engine, CID, tmp_path / "out", at=AT)
+    return write_campaign_report(campaign.engine, CID, tmp_path / "out", as_of=AT).paths
 
 
 def test_the_report_writes_predictable_ascii_file_names(report: list[Path]) -> None:
@@ -71,7 +74,7 @@ def test_the_workbook_has_one_sheet_per_table_with_title_header_and_totals(
         ["节日礼包", "实物", "份", "社会募集", 5, 2, 3, 5, 750, 300],
         ["合计", None, None, None, 13, 6, 7, None, 4150, 2500],
     ]
-    assert rows["资金来源"][-1] == ["合计", 3_500_000, 4150, 2500, 3_495_850, 0.0012]
+    assert rows["资金来源"][-1] == ["合计", 3_500_000, 4150, 2500, 3_495_850, 0.0012, 0]
     assert rows["覆盖率"][-1] == ["合计", 5, 5, 2, 1, 0.4]
     assert rows["回访抽样"][-1] == ["合计", 5, 5, 1.0]
     assert rows["花名册报送"][-1] == ["合计", None, 8, 7, 1, 1, None]
@@ -88,7 +91,7 @@ def test_the_workbook_has_one_sheet_per_table_with_title_header_and_totals(
 
 def test_the_json_holds_the_same_numbers(campaign: Campaign, report: list[Path]) -> None:
     saved = CampaignStatistics.model_validate_json(report[2].read_text(encoding="utf-8"))
-    assert saved == compute(campaign.engine, CID, at=AT)
+    assert saved == compute(campaign.engine, CID, as_of=AT)
     raw = json.loads(report[2].read_text(encoding="utf-8"))
     assert raw["households"] == 5
     assert raw["fund_sources"][0]["issued"] == "2700.00"  # exact decimals, as text
@@ -109,7 +112,7 @@ def test_the_outstanding_csv_lists_every_household_masked(report: list[Path]) ->
 def test_a_long_outstanding_list_is_cut_in_the_workbook_with_a_note(
     campaign: Campaign, tmp_path: Path
 ) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     path = tmp_path / "w.xlsx"
     write_workbook(stats, path, list_rows=1, list_file="c1-outstanding.csv")
     sheet = sheet_rows(path)["未签收名单"]
@@ -138,7 +141,7 @@ def test_a_chart_that_fails_does_not_fail_the_report(
         raise RuntimeError("no font, no luck")
 
     monkeypatch.setitem(charts.CHARTS, "coverage", broken)
-    paths = write_campaign_report(campaign.engine, CID, tmp_path, at=AT)
+    paths = write_campaign_report(campaign.engine, CID, tmp_path, as_of=AT).paths
     names = [p.name for p in paths]
     assert "c1-coverage.svg" not in names and "c1-funds.svg" in names
     assert not (tmp_path / "c1-coverage.svg").exists()
@@ -148,16 +151,16 @@ def test_a_chart_that_fails_does_not_fail_the_report(
 def test_the_summary_is_chinese_by_default_and_english_on_request(
     campaign: Campaign, tmp_path: Path
 ) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     zh = render_markdown(stats)
     assert "覆盖率：40.00%" in zh
     assert "| 东湖区 | 3 | 3 | 1 | 33.33% |" in zh
-    assert "| 市级 | 2,000,000.00 | 2,700.00 | 1,900.00 | 1,997,300.00 | 0.14% |" in zh
+    assert "| 市级 | 2,000,000.00 | 2,700.00 | 1,900.00 | 1,997,300.00 | 0.14% | 0.00 |" in zh
     en = render_html(stats, "en")
     assert '<html lang="en">' in en and "Coverage by district" in en
     assert "<td>东湖区</td>" in en
     with pytest.raises(ValueError, match="unknown report language"):
-        write_campaign_report(campaign.engine, CID, tmp_path, language="fr")
+        write_campaign_report(campaign.engine, CID, tmp_path, language="fr", as_of=AT)
 
 
 def test_html_and_markdown_escape_a_hostile_campaign_name(engine: Engine, tmp_path: Path) -> None:
@@ -166,7 +169,7 @@ def test_html_and_markdown_escape_a_hostile_campaign_name(engine: Engine, tmp_pa
     )
     create_campaign(engine, CID, hostile, "ops", AT)
     whole_campaign(engine, tmp_path)  # the campaign exists: the same facts follow
-    paths = write_campaign_report(engine, CID, tmp_path / "out", at=AT)
+    paths = write_campaign_report(engine, CID, tmp_path / "out", as_of=AT).paths
     html = (tmp_path / "out" / "c1-summary.html").read_text(encoding="utf-8")
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
@@ -184,7 +187,7 @@ def test_md_escape_neutralises_markup_and_line_breaks() -> None:
 
 
 def test_a_final_report_is_labelled_final(campaign: Campaign, tmp_path: Path) -> None:
-    paths = write_campaign_report(campaign.engine, CID, tmp_path, final=True, at=AT)
+    paths = write_campaign_report(campaign.engine, CID, tmp_path, final=True, as_of=AT).paths
     assert "最终统计" in paths[-1].read_text(encoding="utf-8")
     assert str(sheet_rows(paths[0])["汇总"][0][-1]).endswith("最终统计")
 
@@ -201,3 +204,94 @@ def test_the_benchmark_runs_on_a_small_campaign(capsys: pytest.CaptureFixture[st
     last = capsys.readouterr().out.strip().splitlines()[-1]
     result = json.loads(last)
     assert result["households"] == 40 and result["seconds"] > 0
+
+
+def test_the_follow_up_sheets_have_chinese_headers_and_totals(
+    followed: Campaign, tmp_path: Path
+) -> None:
+    written = write_campaign_report(followed.engine, CID, tmp_path, as_of=AS_OF)
+    rows = sheet_rows(written.paths[0])
+    assert rows["电话回访情况"][0][-1] == "统计时间：2027-02-09 12:00（Asia/Shanghai） · 进度统计"
+    assert rows["电话回访情况"][1:] == [
+        ["区", "抽样户数", "已分派户数", "已拨打户数", "拨打次数", "已办结户数", "回访确认",
+         "无法联系", "反映未收到", "投诉", "发现问题", "回访确认率"],
+        ["东湖区", 3, 3, 3, 6, 3, 1, 1, 1, 0, 1, 0.3333],
+        ["西山区", 2, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0],
+        ["合计", 5, 4, 4, 7, 4, 1, 1, 1, 1, 2, 0.2],
+    ]  # fmt: skip
+    assert rows["核实案件办理"][1:] == [
+        ["区", "立案数", "已办结", "未办结", "逾期"],
+        ["东湖区", 2, 1, 1, 1],
+        ["西山区", 1, 0, 1, 0],
+        ["合计", 3, 1, 2, 1],
+    ]
+    assert rows["隐患整改（分区）"][1:] == [
+        ["区", "用电", "用气", "用水", "消防", "食品安全", "发现隐患", "已整改", "未整改", "逾期"],
+        ["东湖区", 1, 1, 0, 0, 0, 2, 1, 1, 1],
+        ["西山区", 1, 0, 0, 1, 0, 2, 0, 2, 1],
+        ["合计", 2, 1, 0, 1, 0, 4, 1, 3, 2],
+    ]
+    assert rows["隐患整改（分类）"][-1] == ["合计", 4, 1, 3, 2]
+    assert rows["临时救助（一事一议）"][1:] == [
+        ["区", "申请件数", "批准件数", "不予批准", "待审批", "已发放件数", "申请金额（元）",
+         "批准金额（元）", "发放金额（元）"],
+        ["东湖区", 2, 2, 0, 0, 1, 7000, 5000, 1500],
+        ["西山区", 3, 0, 1, 2, 0, 5800, 0, 0],
+        ["合计", 5, 2, 1, 2, 1, 12800, 5000, 1500],
+    ]  # fmt: skip
+    assert rows["逾期单位"][1] == ["序号", "区", "街道", "社区", "逾期事项", "数量", "最早截止时间"]
+    assert rows["逾期单位"][2:4] == [
+        [1, "东湖区", "梅园街道", "梅园一社区", "发放逾期未签收（户）", 1, "2027-01-30 12:00"],
+        [2, "东湖区", "梅园街道", "梅园一社区", "隐患逾期未整改（处）", 1, "2027-02-05 12:00"],
+    ]
+    assert len(rows["逾期单位"]) == 2 + 6
+    assert rows["资金来源"][1][-1] == "其中临时救助（元）"
+    assert rows["资金来源"][3] == ["区级", 1_000_000, 2200, 300, 997_800, 0.0022, 1500]
+    overview = dict((r[0], r[1]) for r in rows["汇总"][2:])
+    assert overview["回访发现问题"] == 2
+    assert overview["核实未办结（其中逾期）"] == "2 (1)"
+    assert overview["逾期单位数"] == 3
+
+
+def test_the_report_returns_each_file_s_sha256(followed: Campaign, tmp_path: Path) -> None:
+    written = write_campaign_report(followed.engine, CID, tmp_path, as_of=AS_OF)
+    assert [f.name for f in written.files] == [p.name for p in written.paths]
+    for f in written.files:
+        assert f.sha256 == hashlib.sha256(f.path.read_bytes()).hexdigest()
+    assert written.digests["c1-statistics.json"] == written.files[2].sha256
+    saved = CampaignStatistics.model_validate_json(written.paths[2].read_text(encoding="utf-8"))
+    assert saved == compute(followed.engine, CID, as_of=AS_OF)
+    raw = json.loads(written.paths[2].read_text(encoding="utf-8"))
+    assert raw["callback_results"][0]["problems"] == 1
+    assert raw["urgent"][0]["paid_amount"] == "1500.00"
+    assert raw["overdue_units"][0]["kind"] == "delivery"
+    again = write_campaign_report(followed.engine, CID, tmp_path / "again", as_of=AS_OF)
+    json_digest = again.digests["c1-statistics.json"]
+    assert json_digest == written.digests["c1-statistics.json"]  # same ledger, same as-of
+
+
+def test_the_summary_shows_the_follow_up_in_chinese_and_english(followed: Campaign) -> None:
+    stats = compute(followed.engine, CID, as_of=AS_OF)
+    zh = render_markdown(stats)
+    assert "## 电话回访情况" in zh
+    assert "| 合计 | 5 | 4 | 4 | 1 | 1 | 1 | 1 | 2 | 20.00% |" in zh
+    assert "| 东湖区 | 2 | 2 | 0 | 0 | 1 | 7,000.00 | 5,000.00 | 1,500.00 |" in zh
+    assert "| 西山区 | 枫桥街道 | 枫桥一社区 | 隐患逾期未整改（处） | 1 | 2027-01-30 12:00 |" in zh
+    assert "- 临时救助发放金额（元）：1,500.00" in zh
+    assert "| 区级 | 1,000,000.00 | 2,200.00 | 300.00 | 997,800.00 | 0.22% | 1,500.00 |" in zh
+    en = render_html(stats, "en")
+    for title in ("Callbacks by district", "Verification cases", "Hazards by district",
+                  "Urgent cases", "Overdue units", "Of which urgent aid (yuan)"):  # fmt: skip
+        assert title in en
+    assert ">deliveries unconfirmed (households)</td>" in en
+
+
+def test_a_report_with_nothing_overdue_says_so(campaign: Campaign) -> None:
+    stats = compute(campaign.engine, CID, as_of=AT)
+    assert "## 逾期单位\n\n无" in render_markdown(stats)
+    assert "<h2>Overdue units</h2>\n<p>none</p>" in render_html(stats, "en")
+
+
+def test_a_naive_as_of_is_refused(campaign: Campaign, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="time-zone aware"):
+        write_campaign_report(campaign.engine, CID, tmp_path, as_of=AT.replace(tzinfo=None))

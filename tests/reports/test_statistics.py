@@ -30,7 +30,7 @@ def masked(who: str) -> str:
 
 
 def test_people_per_category_count_a_person_in_two_categories_in_both(campaign: Campaign) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     assert stats.households == 5
     assert stats.merged_records == 1  # 王芳 reported again by 社区居委会 as 独居老人
     assert stats.by_category == [
@@ -46,7 +46,7 @@ def test_people_per_category_count_a_person_in_two_categories_in_both(campaign: 
 def test_people_per_district_street_and_community_cover_the_whole_tree(
     campaign: Campaign,
 ) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     assert [(r.district, r.people, r.by_category) for r in stats.by_district] == [
         (
             "东湖区",
@@ -76,7 +76,7 @@ def test_people_per_district_street_and_community_cover_the_whole_tree(
 
 
 def test_aid_issued_and_confirmed_per_item(campaign: Campaign) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     rows = [
         (i.item, i.name, i.issued, i.confirmed, i.outstanding, i.quantity, i.amount,
          i.confirmed_amount)
@@ -95,7 +95,7 @@ def test_aid_issued_and_confirmed_per_item(campaign: Campaign) -> None:
 
 
 def test_money_per_fund_source_against_the_budget(campaign: Campaign) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     assert stats.fund_sources == [
         FundUse(fund_source="city", name="市级", budget=Decimal("2000000.00"),
                 issued=Decimal("2700.00"), confirmed=Decimal("1900.00"),
@@ -112,7 +112,7 @@ def test_money_per_fund_source_against_the_budget(campaign: Campaign) -> None:
 def test_coverage_per_district_counts_only_fully_confirmed_households(
     campaign: Campaign,
 ) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     assert stats.coverage == [
         # A partly (慰问金 only), B nothing, D everything
         DistrictCoverage(district="东湖区", registered=3, entitled=3, confirmed=1, partial=1,
@@ -127,7 +127,7 @@ def test_coverage_per_district_counts_only_fully_confirmed_households(
 def test_outstanding_households_are_listed_masked_in_jurisdiction_order(
     campaign: Campaign,
 ) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     assert stats.outstanding == [
         OutstandingHousehold(person_key=KEYS["A"], district="东湖区", street="梅园街道",
                              community="梅园一社区", name="王*", id_number=masked("A"),
@@ -147,7 +147,7 @@ def test_outstanding_households_are_listed_masked_in_jurisdiction_order(
 
 
 def test_callbacks_drawn_and_roster_files(campaign: Campaign) -> None:
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     assert stats.callbacks == [
         CallbackCount(district="东湖区", registered=3, drawn=3, rate=1.0),  # 1 per community
         # ceil(0.1 × 2) = 1, but C (特困人员) and E (低保对象) are two strata: both drawn
@@ -163,15 +163,15 @@ def test_callbacks_drawn_and_roster_files(campaign: Campaign) -> None:
 
 
 def test_statistics_come_from_the_ledger_not_the_projections(campaign: Campaign) -> None:
-    before = compute(campaign.engine, CID, at=AT)
+    before = compute(campaign.engine, CID, as_of=AT)
     with campaign.engine.begin() as conn:  # projections can be rebuilt; the ledger stays
         conn.execute(delete(deliveries))
         conn.execute(delete(callbacks))
-    after = compute(campaign.engine, CID, at=AT)
+    after = compute(campaign.engine, CID, as_of=AT)
     assert after == before
     with campaign.engine.begin() as conn:  # the one join: masked labels of the list
         conn.execute(delete(households))
-    unlabelled = compute(campaign.engine, CID, at=AT)
+    unlabelled = compute(campaign.engine, CID, as_of=AT)
     assert [(h.name, h.id_number) for h in unlabelled.outstanding] == [("", "")] * 3
     assert unlabelled.model_copy(update={"outstanding": []}) == before.model_copy(
         update={"outstanding": []}
@@ -182,7 +182,7 @@ def test_a_progress_report_before_distribution_has_no_coverage_yet(
     engine: Engine, tmp_path: Path
 ) -> None:
     survey_only(engine, tmp_path)
-    stats = compute(engine, CID, at=AT)
+    stats = compute(engine, CID, as_of=AT)
     assert (stats.stage, stats.households, stats.issued, stats.outstanding) == (
         "progress", 5, 0, [],
     )  # fmt: skip
@@ -192,18 +192,18 @@ def test_a_progress_report_before_distribution_has_no_coverage_yet(
         (Decimal("0.00"), Decimal("1000000.00"), 0.0),
         (Decimal("0.00"), Decimal("500000.00"), 0.0),
     ]
-    assert compute(engine, CID, final=True, at=AT).stage == "final"
+    assert compute(engine, CID, final=True, as_of=AT).stage == "final"
 
 
 def test_a_repeated_confirmation_counts_once(campaign: Campaign) -> None:
-    before = compute(campaign.engine, CID, at=AT)
+    before = compute(campaign.engine, CID, as_of=AT)
     confirm(campaign.engine, "C", "condolence")  # same idempotency key: not appended
-    assert compute(campaign.engine, CID, at=AT) == before
+    assert compute(campaign.engine, CID, as_of=AT) == before
 
 
 def test_an_unknown_campaign_is_not_found(engine: Engine) -> None:
     with pytest.raises(NotFound):
-        compute(engine, "nope")
+        compute(engine, "nope", as_of=AT)
 
 
 def test_a_report_reads_one_snapshot_without_locking_writers_out(campaign: Campaign) -> None:
@@ -212,7 +212,7 @@ def test_a_report_reads_one_snapshot_without_locking_writers_out(campaign: Campa
         confirm(campaign.engine, "B", "condolence")  # a writer commits meanwhile, unblocked
         during = fold_ledger(conn, CID)
     assert during.confirmed == before.confirmed
-    assert compute(campaign.engine, CID, at=AT).confirmed == 7
+    assert compute(campaign.engine, CID, as_of=AT).confirmed == 7
 
 
 def test_a_confirmation_recorded_by_the_store_counts_like_any_other(campaign: Campaign) -> None:
@@ -220,7 +220,7 @@ def test_a_confirmation_recorded_by_the_store_counts_like_any_other(campaign: Ca
         row = delivery_store.delivery(conn, CID, KEYS["B"], "condolence")
         assert row is not None
         delivery_store.confirm(conn, CID, row, by="ops", proof="回执-0001", at=AT)
-    stats = compute(campaign.engine, CID, at=AT)
+    stats = compute(campaign.engine, CID, as_of=AT)
     assert (stats.items[0].item, stats.items[0].confirmed) == ("condolence", 4)
     b = next(h for h in stats.outstanding if h.person_key == KEYS["B"])
     assert (b.items, b.confirmed_items) == (["package"], ["condolence"])

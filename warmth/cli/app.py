@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from warmth.cli.users import user_app
 from warmth.domain.phases import Phase
 from warmth.logging import configure
 from warmth.planfile import load_plan
+from warmth.reports import WrittenReport
 from warmth.settings import Settings
 
 app = typer.Typer(
@@ -385,19 +386,26 @@ def report(
     final: bool = typer.Option(False, "--final", help="label it the final report (最终统计)"),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Write the campaign's report (works during the campaign and at its end)."""
+    """Write the campaign's report as of now (works during the campaign and at its end)."""
 
-    def go() -> list[Path]:
+    def go() -> WrittenReport:
         user = current_user()
         authorize(user, Action.READ, user.scope)
         language = lang or State.settings.language
-        return service.write_report(engine(), campaign_id, out, language, final=final)
+        return service.write_report(
+            engine(), campaign_id, out, language, final=final, as_of=datetime.now(UTC)
+        )
 
-    paths = sync(go)
+    written = sync(go)
     if json_out:
-        print_json({"files": [str(p) for p in paths]})
+        print_json(
+            {
+                "files": [str(f.path) for f in written.files],
+                "sha256": {str(f.path): f.sha256 for f in written.files},
+            }
+        )
     else:
-        for p in paths:
+        for p in written.paths:
             typer.echo(str(p))
 
 
@@ -445,8 +453,13 @@ def demo(
         )
         return
     paths = service.write_report(
-        engine(), campaign_id, s.data_dir / "reports", s.language, final=True
-    )
+        engine(),
+        campaign_id,
+        s.data_dir / "reports",
+        s.language,
+        final=True,
+        as_of=datetime.now(UTC),
+    ).paths
     typer.echo("")
     typer.echo(next(p for p in paths if p.suffix == ".md").read_text(encoding="utf-8"))
     typer.echo(f"report: {paths[0].parent}")

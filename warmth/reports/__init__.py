@@ -13,30 +13,76 @@ and recomputed later with the same figures. Files written into ``out_dir``:
 - ``<id>-summary.md`` and ``<id>-summary.html`` — the one-page summary.
 
 File names are ASCII so that they survive zip files, mail and every file system.
+:func:`write_campaign_report` returns each file's path and SHA-256, which a
+``ReportWritten`` ledger event records (``files: {name: sha256}``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 
 from warmth.reports.charts import write_charts
 from warmth.reports.labels import check_language
 from warmth.reports.paths import report_paths
-from warmth.reports.statistics import CampaignStatistics, compute, paused_gc
+from warmth.reports.statistics import CampaignStatistics, check_as_of, compute, paused_gc
 from warmth.reports.summary import render_html, render_markdown
 from warmth.reports.workbook import outstanding_columns, outstanding_rows, write_workbook
 from warmth.roster.export import write_csv
 
 __all__ = [
     "CampaignStatistics",
+    "ReportFile",
+    "WrittenReport",
     "compute",
     "report_paths",
+    "sha256_of",
     "write_campaign_report",
     "write_statistics_report",
 ]
+
+
+class ReportFile(BaseModel):
+    """One written file of the report and the SHA-256 of its bytes (hex)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: Path
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+class WrittenReport(BaseModel):
+    """What :func:`write_campaign_report` wrote, in writing order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    files: list[ReportFile]
+
+    @property
+    def paths(self) -> list[Path]:
+        return [f.path for f in self.files]
+
+    @property
+    def digests(self) -> dict[str, str]:
+        """File name -> SHA-256, as a ``ReportWritten`` event's ``files`` records them."""
+        return {f.name: f.sha256 for f in self.files}
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 (hex) of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_campaign_report(
@@ -46,19 +92,24 @@ def write_campaign_report(
     language: str = "zh",
     *,
     final: bool = False,
-    at: datetime | None = None,
+    as_of: datetime,
     charts: bool = True,
-) -> list[Path]:
-    """Compute the statistics from the ledger and write every report file; returns their paths.
+) -> WrittenReport:
+    """Compute the statistics from the ledger and write every report file into ``out_dir``.
 
     ``language`` is ``zh`` (default) or ``en``; ``final`` marks the figures as the
-    campaign's final statistics rather than progress; ``charts=False`` leaves the
-    charts out (a weekly progress report: drawing is most of a small report's time).
-    Raises ``NotFound`` for an unknown campaign and ``ValueError`` for an unknown language.
+    campaign's final statistics rather than progress; ``as_of`` (aware) is the report's
+    统计时间, the instant overdue is judged at — pass workflow time from a workflow,
+    now from the command line; ``charts=False`` leaves the charts out (a weekly
+    progress report: drawing is most of a small report's time). Returns each file's
+    path and SHA-256. Raises ``NotFound`` for an unknown campaign and ``ValueError``
+    for an unknown language or a naive ``as_of``.
     """
     check_language(language)
-    stats = compute(engine, campaign_id, final=final, at=at)
-    return write_statistics_report(stats, out_dir, language, charts=charts)
+    check_as_of(as_of)
+    stats = compute(engine, campaign_id, final=final, as_of=as_of)
+    paths = write_statistics_report(stats, out_dir, language, charts=charts)
+    return WrittenReport(files=[ReportFile(path=p, sha256=sha256_of(p)) for p in paths])
 
 
 def write_statistics_report(

@@ -4,9 +4,14 @@ Builds an N-household campaign in a temporary SQLite store the way the phases do
 a synthetic roster (:func:`warmth.demo.write_demo_roster`, with its duplicates and bad
 rows) staged and accepted, households registered, every entitlement issued, callbacks
 drawn — then confirms the deliveries of about 60 % of the households (DeliveryConfirmed)
-so the outstanding list is realistic. None of that is timed. Timed is
-:func:`warmth.reports.write_campaign_report`: the fold over the ledger, the workbook,
-the JSON, the charts and the summary pages.
+so the outstanding list is realistic, and records the follow-up as its commands would
+(:func:`follow_up`): every drawn household (10 %) assigned to a caller, called
+(one to three calls) and nine in ten concluded; a verification case for each "not
+received" or complaint; hazards for one household in 250; one urgent case in 500,
+decided and mostly paid. None of that is timed. Timed is
+:func:`warmth.reports.write_campaign_report` as of 70 days after the start (ten days
+past the distribute deadline, so overdue units exist): the fold over the ledger, the
+workbook, the JSON, the charts, the summary pages and the files' SHA-256.
 
 The last line printed is ``{"households": N, "seconds": S}``.
 """
@@ -14,12 +19,14 @@ The last line printed is ``{"households": N, "seconds": S}``.
 from __future__ import annotations
 
 import json
+import random
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -32,7 +39,7 @@ from warmth.reports.statistics import DELIVERY_CONFIRMED
 from warmth.store import distribution, followup, ledger, survey
 from warmth.store.campaigns import create_campaign
 from warmth.store.engine import open_store_engine
-from warmth.store.schema import deliveries
+from warmth.store.schema import callbacks, deliveries, households
 from warmth.store.schema import ledger as ledger_table
 
 CAMPAIGN = "bench"
@@ -40,6 +47,13 @@ ACTOR = "bench"
 SECRET = b"warmth-bench-secret"
 BATCH = 1000
 CONFIRMED_SHARE = 0.6
+START = datetime(2026, 12, 1, tzinfo=UTC)
+AS_OF = START + timedelta(days=70)
+"""The report's as-of time: ten days after the distribute deadline of the bench's plan."""
+CALLBACK_SHARE = 0.1
+"""Households drawn for callbacks (the demo plan draws 5 %; the bench twice as many)."""
+HAZARD_EVERY = 250
+URGENT_EVERY = 500
 
 Echo = Callable[[str], None]
 
@@ -50,7 +64,7 @@ def _quiet(_line: str) -> None:
 
 def build_campaign(engine: Engine, households: int, work: Path, echo: Echo = _quiet) -> None:
     """A campaign of ``households`` people through survey, distribution and follow-up."""
-    at = datetime(2026, 12, 1, tzinfo=UTC)
+    at = START
     plan = demo_plan(at, timedelta(days=15))
     create_campaign(engine, CAMPAIGN, plan, ACTOR, at)
     roster = work / "roster.csv"
@@ -66,10 +80,12 @@ def build_campaign(engine: Engine, households: int, work: Path, echo: Echo = _qu
     echo("issued")
     for district in plan.jurisdiction.district_names():
         followup.draw_district_callbacks(
-            engine, CAMPAIGN, district, plan.callback.rate, plan.callback.minimum, ACTOR, at
+            engine, CAMPAIGN, district, CALLBACK_SHARE, plan.callback.minimum, ACTOR, at
         )
     _confirm_some(engine, at + timedelta(days=20))
     echo("confirmed")
+    follow_up(engine, at + timedelta(days=45))
+    echo("followed up")
 
 
 def _batches(engine: Engine, plan: CampaignPlan, at: datetime, *, survey_step: bool) -> None:
@@ -126,6 +142,143 @@ def _confirm_some(engine: Engine, at: datetime) -> None:
             ledger.append(conn, part)
 
 
+def follow_up(engine: Engine, at: datetime) -> int:
+    """Follow-up facts with the event types and payloads of ``warmth.domain.events``."""
+    rng = random.Random(5)
+    with engine.connect() as conn:
+        drawn = conn.execute(
+            select(callbacks.c.person_key, callbacks.c.district, callbacks.c.community)
+            .where(callbacks.c.campaign_id == CAMPAIGN)
+            .order_by(callbacks.c.person_key)
+        ).all()
+        people = conn.execute(
+            select(
+                households.c.person_key,
+                households.c.district,
+                households.c.street,
+                households.c.community,
+            )
+            .where(households.c.campaign_id == CAMPAIGN)
+            .order_by(households.c.person_key)
+        ).all()
+    street = {r.person_key: r.street for r in people}
+    events: list[LedgerEvent] = []
+
+    def add(stream: str, kind: str, payload: dict[str, object], key: str, when: datetime) -> None:
+        events.append(
+            LedgerEvent(
+                campaign_id=CAMPAIGN,
+                stream=stream,
+                type=kind,
+                payload=payload,
+                actor=ACTOR,
+                at=when,
+                idempotency_key=f"{CAMPAIGN}:{key}",
+            )
+        )
+
+    cases = 0
+    for n, (key, district, community) in enumerate(drawn):
+        stream = household_stream(CAMPAIGN, key)
+        where = {"district": district, "community": community}
+        caller = f"caller-{n % 40:02d}"
+        add(stream, EventType.CALLBACK_ASSIGNED, {"caller_id": caller, **where},
+            f"{key}:callback-assigned:{caller}", at)  # fmt: skip
+        if rng.random() < 0.05:
+            continue  # not called yet
+        outcome = rng.choices(
+            ["reached", "unreachable", "not_received", "complaint"], [85, 7, 5, 3]
+        )[0]
+        results = ["unreachable"] * 3 if outcome == "unreachable" else [outcome]
+        if outcome == "reached" and rng.random() < 0.2:
+            results = ["unreachable", "reached"]
+        for day, result in enumerate(results):
+            when = at + timedelta(days=day)
+            add(stream, EventType.CALLBACK_ATTEMPTED,
+                {"day": f"{when:%Y-%m-%d}", "result": result, **where},
+                f"{key}:callback:{when:%Y-%m-%d}:{result}", when)  # fmt: skip
+        if rng.random() < 0.05:
+            continue  # called, not concluded yet
+        done = at + timedelta(days=len(results))
+        add(stream, EventType.CALLBACK_CONCLUDED, {"outcome": outcome, **where},
+            f"{key}:callback-concluded", done)  # fmt: skip
+        if outcome in ("not_received", "complaint"):
+            cases += 1
+            case = f"V{cases:05d}"
+            place = {"district": district, "street": street.get(key, ""), "community": community}
+            add(stream, EventType.VERIFICATION_OPENED,
+                {"case_id": case, "reason": outcome, **place,
+                 "deadline": (done + timedelta(days=7)).isoformat()},
+                f"verification:{case}:opened", done)  # fmt: skip
+            if rng.random() < 0.7:
+                add(stream, EventType.VERIFICATION_RESOLVED,
+                    {"case_id": case, "district": district, "finding": "已核实"},
+                    f"verification:{case}:resolved", done + timedelta(days=3))  # fmt: skip
+    for n, r in enumerate(people[::HAZARD_EVERY]):
+        _hazard(add, rng, n, r, at)
+    for n, r in enumerate(people[HAZARD_EVERY // 2 :: URGENT_EVERY]):
+        _urgent(add, rng, n, r, at)
+    for part in ledger.chunks(events, 20_000):
+        with engine.begin() as conn:
+            ledger.append(conn, part)
+    return len(events)
+
+
+_Add = Callable[[str, str, dict[str, object], str, datetime], None]
+_KINDS = ("用电", "用气", "用水", "消防", "食品安全")
+
+
+def _hazard(add: _Add, rng: random.Random, n: int, r: Any, at: datetime) -> None:
+    key, district, street, community = _row(r)
+    task = f"H{n:05d}"
+    place = {"district": district, "street": street, "community": community}
+    hazard = rng.choice(_KINDS)
+    found = at - timedelta(days=rng.randint(0, 30))
+    add(household_stream(CAMPAIGN, key), EventType.HAZARD_RECORDED,
+        {"task_id": task, "hazard": hazard, "source": "visit", **place, "cadre_id": None,
+         "deadline": (found + timedelta(days=14)).isoformat()},
+        f"hazard:{task}:recorded", found)  # fmt: skip
+    if rng.random() < 0.6:
+        add(household_stream(CAMPAIGN, key), EventType.HAZARD_FIXED,
+            {"task_id": task, "hazard": hazard, "district": district, "community": community,
+             "note": "已整改"},
+            f"hazard:{task}:fixed", found + timedelta(days=5))  # fmt: skip
+
+
+def _urgent(add: _Add, rng: random.Random, n: int, r: Any, at: datetime) -> None:
+    key, district, street, community = _row(r)
+    case = f"U{n:05d}"
+    stream = household_stream(CAMPAIGN, key)
+    asked = rng.choice([800, 1500, 2000, 3000, 5000]) * 100
+    add(stream, EventType.URGENT_OPENED,
+        {"case_id": case, "category": "重病", "asked_fen": asked, "district": district,
+         "street": street, "community": community},
+        f"urgent:{case}:opened", at)  # fmt: skip
+    if rng.random() < 0.1:
+        return  # not decided yet
+    approve = rng.random() < 0.9
+    amount = asked if approve else 0
+    add(stream, EventType.URGENT_DECIDED,
+        {"case_id": case, "level": "district", "approve": approve, "amount_fen": amount,
+         "comment": ""},
+        f"urgent:{case}:district", at + timedelta(days=1))  # fmt: skip
+    if approve and amount > 300_000:
+        add(stream, EventType.URGENT_DECIDED,
+            {"case_id": case, "level": "city", "approve": True, "amount_fen": amount,
+             "comment": ""},
+            f"urgent:{case}:city", at + timedelta(days=2))  # fmt: skip
+    if approve:
+        add(stream, EventType.URGENT_ISSUED,
+            {"case_id": case, "fund_source": "district", "amount_fen": amount,
+             "district": district, "community": community},
+            f"urgent:{case}:issued", at + timedelta(days=3))  # fmt: skip
+
+
+def _row(r: Any) -> tuple[str, str, str, str]:
+    key, district, street, community = r
+    return str(key), str(district), str(street), str(community)
+
+
 def count_events(engine: Engine) -> int:
     """The campaign's ledger events (what the report folds)."""
     with engine.connect() as conn:
@@ -148,12 +301,12 @@ def bench_report(households: int, echo: Echo = _quiet) -> float:
             build_campaign(engine, households, work, echo)
             echo(f"ledger events: {count_events(engine)}")
             start, cpu = time.perf_counter(), time.process_time()
-            paths = write_campaign_report(engine, CAMPAIGN, work / "out", final=True)
+            written = write_campaign_report(engine, CAMPAIGN, work / "out", final=True, as_of=AS_OF)
             seconds = time.perf_counter() - start
             # on a shared machine the wall time includes other processes' turns
             echo(f"report: {seconds:.2f} s wall, {time.process_time() - cpu:.2f} s CPU")
-            for p in paths:
-                echo(f"{p.name}: {p.stat().st_size:,} bytes")
+            for f in written.files:
+                echo(f"{f.name}: {f.path.stat().st_size:,} bytes, sha256 {f.sha256[:12]}…")
             return seconds
         finally:
             engine.dispose()

@@ -9,10 +9,19 @@
 - ``DeliveryConfirmed`` — an issued item confirmed as received (签收 / 到账确认); only
   its ``item`` is read (the person is the stream);
 - ``CallbackDrawn`` — the callback sample (回访抽样);
-- ``RosterChecked`` / ``RosterAccepted`` / ``RosterRefused`` — roster files (花名册报送).
+- ``RosterChecked`` / ``RosterAccepted`` / ``RosterRefused`` — roster files (花名册报送);
+- ``DeadlineMoved`` — the distribute phase's deadline as moved (latest move wins);
+- follow-up (回访核查): ``CallbackAssigned`` / ``CallbackAttempted`` / ``CallbackConcluded``
+  (电话回访), ``VerificationCaseOpened`` / ``…Resolved`` (核实), ``HazardRecorded`` /
+  ``HazardFixed`` (隐患整改), ``UrgentCaseOpened`` / ``…Decided`` / ``UrgentAidIssued``
+  (临时救助 / 一事一议). Their payloads carry the place, so no join is needed.
 
-The plan (活动方案) only names and orders things and gives the budget (预算); no count
-comes from a projection table. The one join with the ``households`` table labels the
+Overdue (逾期) is judged at the report's *as of* time (统计时间), an explicit argument:
+the same ledger and the same ``as_of`` always give the same figures.
+
+The plan (活动方案) only names and orders things and gives the budget (预算), the
+distribute deadline (before any move) and the urgent-aid threshold for city approval;
+no count comes from a projection table. The one join with the ``households`` table labels the
 outstanding list with a masked name and ID number (脱敏), never anything unmasked.
 
 It is a progress report (进度统计) at any time of the campaign and the final figures
@@ -29,14 +38,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import chain
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Connection, Engine, Select, Text, cast, func, select
 
 from warmth.domain.events import EventType
 from warmth.domain.ids import mask_id, mask_name
-from warmth.domain.plan import CampaignPlan
+from warmth.domain.phases import Phase
+from warmth.domain.plan import CampaignPlan, UrgentPlan
+from warmth.roster.normalize import HAZARD_KINDS
 from warmth.store import campaigns as campaign_store
 from warmth.store.schema import households, ledger
 
@@ -91,6 +103,9 @@ class ItemCount(_Row):
 class FundUse(_Row):
     """Money of one fund source (资金来源) against the plan's budget (预算), in yuan.
 
+    ``issued`` is the plan's items issued (AidIssued) plus urgent aid paid from the source
+    (UrgentAidIssued, also shown alone as ``urgent``, 其中临时救助): two kinds of fact,
+    each payment counted once. ``confirmed`` covers the items' confirmed deliveries.
     ``share`` is issued / budget (执行率), ``None`` when the budget is zero;
     ``remaining`` is negative when more was issued than budgeted.
     """
@@ -102,6 +117,7 @@ class FundUse(_Row):
     confirmed: Decimal
     remaining: Decimal
     share: float | None
+    urgent: Decimal = Decimal("0.00")
 
 
 class DistrictCoverage(_Row):
@@ -157,6 +173,108 @@ class RosterImport(_Row):
     status: str  # staged | accepted | refused
 
 
+Outcome = Literal["reached", "unreachable", "not_received", "complaint"]
+OUTCOMES: tuple[Outcome, ...] = ("reached", "unreachable", "not_received", "complaint")
+"""How a callback ends (回访结果): reached and confirmed (已回访确认), unreachable after the
+plan's attempts (无法联系), aid not received (反映未收到), a complaint (投诉)."""
+
+
+class CallbackFollowUp(_Row):
+    """Callbacks of one district (电话回访), counted in households (户), not calls.
+
+    ``drawn`` (抽样) → ``assigned`` to a caller (已分派) → ``attempted`` (已拨打, at least
+    one call; ``calls`` counts the calls) → concluded, by outcome. ``problems`` (发现问题)
+    = not received + complaint; ``confirmed_rate`` (回访确认率) = reached / drawn.
+    """
+
+    district: str
+    drawn: int
+    assigned: int
+    attempted: int
+    calls: int
+    concluded: int
+    reached: int
+    unreachable: int
+    not_received: int
+    complaint: int
+    problems: int
+    confirmed_rate: float | None
+
+
+class VerificationCount(_Row):
+    """Verification cases of one district (核实): a 'not received' or a complaint checked.
+
+    ``open`` = opened − resolved (未办结); ``overdue``: open and past their deadline at
+    the report's as-of time (逾期未办结).
+    """
+
+    district: str
+    opened: int
+    resolved: int
+    open: int
+    overdue: int
+
+
+class HazardCount(_Row):
+    """Home-safety hazards (安全隐患) of one district, or of one kind when ``kind`` is set.
+
+    ``by_kind``: found per kind (用电 / 用气 / 用水 / 消防 / 食品安全), on district rows.
+    ``open`` = found − fixed (未整改); ``overdue``: open past the rectification deadline.
+    """
+
+    district: str = ""
+    kind: str = ""
+    found: int
+    by_kind: dict[str, int] = {}
+    fixed: int
+    open: int
+    overdue: int
+
+
+class UrgentCount(_Row):
+    """Urgent cases of one district (临时救助 / 一事一议); money in yuan.
+
+    A case is ``approved`` when its last needed decision approves (the city's too when
+    the district approved more than the plan's threshold), ``rejected`` when any level
+    refuses, else ``pending``; a paid case (UrgentAidIssued) counts as approved and paid.
+    ``approved_amount`` is the amount finally approved; ``paid_amount`` what was paid.
+    """
+
+    district: str
+    raised: int
+    approved: int
+    rejected: int
+    pending: int
+    paid: int
+    asked_amount: Decimal
+    approved_amount: Decimal
+    paid_amount: Decimal
+
+
+OverdueKind = Literal["delivery", "verification", "rectification"]
+OVERDUE_KINDS: tuple[OverdueKind, ...] = ("delivery", "verification", "rectification")
+
+
+class OverdueUnit(_Row):
+    """A unit (逾期单位: community, or district when the fact names no community) with
+    something overdue at the as-of time, one row per kind:
+
+    - ``delivery``: households with issued items unconfirmed after the distribute
+      deadline (发放逾期未签收), counted in households;
+    - ``verification``: verification cases open past their deadline (核实逾期未办结);
+    - ``rectification``: hazards not fixed by their deadline (隐患逾期未整改).
+
+    ``earliest_deadline`` is the oldest missed deadline among them.
+    """
+
+    district: str
+    street: str
+    community: str
+    kind: OverdueKind
+    count: int
+    earliest_deadline: datetime
+
+
 class CampaignStatistics(BaseModel):
     """Every table of the campaign's 统计表, computed from the ledger alone.
 
@@ -185,6 +303,14 @@ class CampaignStatistics(BaseModel):
     outstanding: list[OutstandingHousehold]
     callbacks: list[CallbackCount]
     rosters: list[RosterImport]
+    # follow-up (回访核查), issue 5; defaults keep older JSON readable
+    distribute_deadline: datetime | None = None  # as moved; overdue deliveries after it
+    callback_results: list[CallbackFollowUp] = []
+    verification: list[VerificationCount] = []
+    hazards: list[HazardCount] = []  # per district
+    hazard_kinds: list[HazardCount] = []  # per kind
+    urgent: list[UrgentCount] = []
+    overdue_units: list[OverdueUnit] = []
 
     @property
     def entitled(self) -> int:
@@ -210,6 +336,60 @@ class CampaignStatistics(BaseModel):
     def coverage_rate(self) -> float | None:
         return ratio(self.confirmed_households, self.entitled)
 
+    @property
+    def as_of(self) -> datetime:
+        """The time the figures (and overdue) are judged at: 统计时间."""
+        return self.computed_at
+
+    def callback_total(self) -> CallbackFollowUp:
+        return _sum_callbacks(self.callback_results)
+
+    def verification_total(self) -> VerificationCount:
+        return _sum_rows(VerificationCount, self.verification, district="")
+
+    def hazard_total(self) -> HazardCount:
+        rows = self.hazards
+        kinds: Counter[str] = Counter()
+        for r in rows:
+            kinds.update(r.by_kind)
+        return HazardCount(
+            found=sum(r.found for r in rows),
+            by_kind={k.kind: kinds[k.kind] for k in self.hazard_kinds if kinds[k.kind]},
+            fixed=sum(r.fixed for r in rows),
+            open=sum(r.open for r in rows),
+            overdue=sum(r.overdue for r in rows),
+        )
+
+    def urgent_total(self) -> UrgentCount:
+        return _sum_rows(UrgentCount, self.urgent, district="")
+
+
+_R = TypeVar("_R", VerificationCount, UrgentCount)
+
+
+def _sum_rows(model: type[_R], rows: Sequence[_R], **fixed: Any) -> _R:
+    """A total row: every numeric field summed, ``fixed`` fields as given."""
+    values: dict[str, Any] = dict(fixed)
+    for name, info in model.model_fields.items():
+        if name in fixed:
+            continue
+        zero: int | Decimal = Decimal("0.00") if info.annotation is Decimal else 0
+        values[name] = sum((getattr(r, name) for r in rows), zero)
+    return model(**values)
+
+
+def _sum_callbacks(rows: Sequence[CallbackFollowUp]) -> CallbackFollowUp:
+    def total(name: str) -> int:
+        return sum(int(getattr(r, name)) for r in rows)
+
+    reached, drawn = total("reached"), total("drawn")
+    counts = {
+        name: total(name)
+        for name in CallbackFollowUp.model_fields
+        if name not in ("district", "confirmed_rate")
+    }
+    return CallbackFollowUp(district="", **counts, confirmed_rate=ratio(reached, drawn))
+
 
 def ratio(part: int | Decimal, whole: int | Decimal) -> float | None:
     """``part / whole`` rounded to 4 places; ``None`` when ``whole`` is zero."""
@@ -231,6 +411,28 @@ _MEMO_LIMIT = 100_000
 """At most this many distinct payloads are remembered (see :func:`fold_ledger`)."""
 
 Issue = tuple[str, str, int, int, str, str]
+Place = tuple[str, str, str]
+"""(district, street, community); empty strings where a fact does not say."""
+
+_FOLLOWUP_TYPES = (
+    EventType.CALLBACK_ASSIGNED,
+    EventType.CALLBACK_ATTEMPTED,
+    EventType.CALLBACK_CONCLUDED,
+    EventType.VERIFICATION_OPENED,
+    EventType.VERIFICATION_RESOLVED,
+    EventType.HAZARD_RECORDED,
+    EventType.HAZARD_FIXED,
+    EventType.URGENT_OPENED,
+    EventType.URGENT_DECIDED,
+    EventType.URGENT_ISSUED,
+)
+_CAMPAIGN_TYPES = (*_ROSTER_TYPES, EventType.DEADLINE_MOVED)
+
+
+def _place(p: dict[str, Any]) -> Place:
+    return (str(p.get("district", "")), str(p.get("street", "")), str(p.get("community", "")))
+
+
 """An AidIssued payload's facts: item, fund source, amount fen, quantity, district, community."""
 
 
@@ -248,6 +450,55 @@ class _Fold:
         self.confirmed: dict[str, set[str]] = {}
         self.drawn: dict[str, str] = {}  # person key -> district
         self.rosters: dict[str, dict[str, Any]] = {}
+        self.deadline_moves: dict[str, str] = {}  # phase -> latest "to" (ISO text)
+        # follow-up: callbacks by person key, cases by their ids
+        self.assigned: dict[str, str] = {}  # person -> district ("" when not said)
+        self.attempted: dict[str, str] = {}
+        self.calls: Counter[str] = Counter()  # district -> calls made
+        self.concluded: dict[str, tuple[str, str]] = {}  # person -> (district, outcome)
+        self.cases: dict[str, tuple[Place, Any]] = {}  # case id -> (place, deadline)
+        self.resolved: set[str] = set()
+        self.hazards: dict[str, tuple[str, Place, Any]] = {}  # task -> (kind, place, deadline)
+        self.fixed: set[str] = set()
+        self.urgent: dict[str, tuple[Place, int]] = {}  # case -> (place, asked fen)
+        self.decisions: dict[str, dict[str, tuple[bool, int]]] = {}  # case -> level -> …
+        self.urgent_paid: dict[str, tuple[str, int, str]] = {}  # case -> (source, fen, district)
+
+    def followup(self, key: str | None, kind: str, p: dict[str, Any]) -> None:
+        """One follow-up fact; ``key`` is the person when the stream is a household's."""
+        district = str(p.get("district", ""))
+        if kind == EventType.CALLBACK_ASSIGNED:
+            if key is not None:
+                self.assigned[key] = district
+        elif kind == EventType.CALLBACK_ATTEMPTED:
+            if key is not None:
+                self.attempted[key] = district
+                self.calls[district or self.district_of(key)] += 1
+        elif kind == EventType.CALLBACK_CONCLUDED:
+            if key is not None:
+                self.concluded[key] = (district, str(p.get("outcome", "")))
+        elif kind == EventType.VERIFICATION_OPENED:
+            self.cases[str(p["case_id"])] = (_place(p), p.get("deadline"))
+        elif kind == EventType.VERIFICATION_RESOLVED:
+            self.resolved.add(str(p["case_id"]))
+        elif kind == EventType.HAZARD_RECORDED:
+            found = (str(p.get("hazard", "")), _place(p), p.get("deadline"))
+            self.hazards[str(p["task_id"])] = found
+        elif kind == EventType.HAZARD_FIXED:
+            self.fixed.add(str(p["task_id"]))
+        elif kind == EventType.URGENT_OPENED:
+            self.urgent[str(p["case_id"])] = (_place(p), int(p.get("asked_fen") or 0))
+        elif kind == EventType.URGENT_DECIDED:
+            levels = self.decisions.setdefault(str(p["case_id"]), {})
+            decision = (bool(p.get("approve")), int(p.get("amount_fen") or 0))
+            levels[str(p.get("level", ""))] = decision
+        elif kind == EventType.URGENT_ISSUED:
+            paid = (str(p.get("fund_source", "")), int(p.get("amount_fen") or 0), district)
+            self.urgent_paid[str(p["case_id"])] = paid
+
+    def district_of(self, key: str) -> str:
+        found = self.place.get(key)
+        return found[0] if found else ""
 
     def register(self, key: str, p: dict[str, Any]) -> None:
         self.place[key] = (
@@ -438,14 +689,25 @@ def fold_ledger(conn: Connection, campaign_id: str) -> _Fold:
         else:
             fold.drawn[key] = str(p.get("district", ""))
 
+    query = select(ledger.c.stream, ledger.c.type, text).where(
+        mine, ledger.c.type.in_(_FOLLOWUP_TYPES)
+    )
+    for stream, kind, raw in read_rows(conn, query):
+        events += 1
+        fold.followup(stream[cut:] if stream.startswith(prefix) else None, kind, loads(raw))
+
     query = (
         select(ledger.c.type, text)
-        .where(mine, ledger.c.type.in_(_ROSTER_TYPES))
+        .where(mine, ledger.c.type.in_(_CAMPAIGN_TYPES))
         .order_by(ledger.c.position)
     )
     for kind, raw in read_rows(conn, query):
         events += 1
-        fold.roster(kind, loads(raw))
+        p = loads(raw)
+        if kind == EventType.DEADLINE_MOVED:
+            fold.deadline_moves[str(p.get("phase", ""))] = str(p.get("to", ""))
+        else:
+            fold.roster(kind, p)
     fold.events = events
     return fold
 
@@ -454,19 +716,30 @@ def compute(
     engine: Engine,
     campaign_id: str,
     *,
+    as_of: datetime,
     final: bool = False,
-    at: datetime | None = None,
 ) -> CampaignStatistics:
-    """The campaign's statistics from its ledger, as of now (or ``at``).
+    """The campaign's statistics from its ledger, as of ``as_of`` (统计时间).
 
-    Raises :class:`warmth.domain.errors.NotFound` for an unknown campaign.
+    ``as_of`` must be time-zone aware; it is the instant overdue (逾期) is judged at —
+    workflow time for a scheduled report, now for one asked for by hand — so the same
+    ledger and ``as_of`` always give the same figures. Raises
+    :class:`warmth.domain.errors.NotFound` for an unknown campaign.
     """
+    check_as_of(as_of)
     plan = campaign_store.get_plan(engine, campaign_id)
     with paused_gc():
         with engine.connect() as conn, snapshot(conn):
             fold = fold_ledger(conn, campaign_id)
             labels = _masked_labels(conn, campaign_id, _outstanding_keys(fold))
-        return build(plan, campaign_id, fold, labels, final=final, at=at or datetime.now(UTC))
+        return build(plan, campaign_id, fold, labels, final=final, at=as_of)
+
+
+def check_as_of(as_of: datetime) -> datetime:
+    """``as_of`` if it is time-zone aware, else :class:`ValueError`."""
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise ValueError("the report's as-of time must be time-zone aware")
+    return as_of
 
 
 def _outstanding_keys(fold: _Fold) -> set[str]:
@@ -610,12 +883,20 @@ def build(
         _item_row(plan, code, per_item.get(code))
         for code in order.items(set(per_item) | {i.code for i in plan.items})
     ]
+    urgent_fen: Counter[str] = Counter()
+    for source, fen, _district in fold.urgent_paid.values():  # one per case id
+        urgent_fen[source] += fen
     sources_table = [
-        _fund_row(plan, code, source_fen[code], source_confirmed_fen[code])
-        for code in order.sources(set(source_fen))
+        _fund_row(plan, code, source_fen[code], source_confirmed_fen[code], urgent_fen[code])
+        for code in order.sources(set(source_fen) | set(urgent_fen))
     ]
     registered = Counter(p[0] for p in place.values())
     drawn = Counter(fold.drawn.values())
+    follow = _FollowUp(plan, order, fold, at)
+    deadline = follow.distribute_deadline()
+    late_deliveries: Counter[Place] = Counter()
+    if deadline is not None and deadline < at:  # households, per place
+        late_deliveries.update(p for _rank, _key, p, _open, _closed in located)
     return CampaignStatistics(
         campaign_id=campaign_id,
         name=plan.name,
@@ -657,6 +938,13 @@ def build(
             )
             for d in order.districts(set(drawn) | set(districts))
         ],
+        distribute_deadline=deadline,
+        callback_results=follow.callbacks(districts),
+        verification=follow.verification(districts),
+        hazards=follow.hazards_by_district(districts),
+        hazard_kinds=follow.hazards_by_kind(),
+        urgent=follow.urgent(districts),
+        overdue_units=follow.overdue_units(late_deliveries, deadline),
         rosters=[
             RosterImport(
                 import_id=import_id,
@@ -701,10 +989,12 @@ def _item_row(plan: CampaignPlan, code: str, totals: _ItemTotals | None) -> Item
     )
 
 
-def _fund_row(plan: CampaignPlan, code: str, issued_fen: int, confirmed_fen: int) -> FundUse:
+def _fund_row(
+    plan: CampaignPlan, code: str, issued_fen: int, confirmed_fen: int, urgent_fen: int
+) -> FundUse:
     source = plan.fund_source(code)
     budget = (source.budget if source else Decimal(0)).quantize(Decimal("0.01"))
-    issued = yuan(issued_fen)
+    issued = yuan(issued_fen + urgent_fen)
     return FundUse(
         fund_source=code,
         name=source.name if source else code,
@@ -713,7 +1003,249 @@ def _fund_row(plan: CampaignPlan, code: str, issued_fen: int, confirmed_fen: int
         confirmed=yuan(confirmed_fen),
         remaining=budget - issued,
         share=ratio(issued, budget),
+        urgent=yuan(urgent_fen),
     )
+
+
+def instant(value: Any, zone: ZoneInfo) -> datetime | None:
+    """An ISO date-time from a payload, aware (naive ones read in the plan's zone)."""
+    if isinstance(value, datetime):
+        found = value
+    else:
+        try:
+            found = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return found.replace(tzinfo=zone) if found.tzinfo is None else found
+
+
+class _FollowUp:
+    """The follow-up tables (回访核查) of one fold, judged at ``as_of``."""
+
+    def __init__(self, plan: CampaignPlan, order: _Order, fold: _Fold, as_of: datetime) -> None:
+        self.plan, self.order, self.fold, self.as_of = plan, order, fold, as_of
+        self.zone = plan.zone
+        self.hazard_deadlines = {
+            task: instant(d, self.zone) for task, (_k, _p, d) in fold.hazards.items()
+        }
+        self.case_deadlines = {case: instant(d, self.zone) for case, (_p, d) in fold.cases.items()}
+
+    def _late(self, deadline: datetime | None) -> bool:
+        return deadline is not None and deadline < self.as_of
+
+    def distribute_deadline(self) -> datetime | None:
+        """The distribute phase's deadline: the plan's, or where the last move put it."""
+        moved = self.fold.deadline_moves.get(Phase.DISTRIBUTE.value)
+        if moved is not None:
+            return instant(moved, self.zone)
+        phase = self.plan.phases.get(Phase.DISTRIBUTE)
+        return instant(phase.deadline, self.zone) if phase else None
+
+    def callbacks(self, districts: list[str]) -> list[CallbackFollowUp]:
+        fold = self.fold
+
+        def per_district(people: dict[str, str]) -> Counter[str]:
+            return Counter(d or fold.district_of(key) for key, d in people.items())
+
+        drawn = Counter(fold.drawn.values())
+        assigned = per_district(fold.assigned)
+        attempted = per_district(fold.attempted)
+        outcomes: Counter[tuple[str, str]] = Counter(
+            (d or fold.district_of(key), outcome) for key, (d, outcome) in fold.concluded.items()
+        )
+        seen = set(drawn) | set(assigned) | set(attempted) | {d for d, _ in outcomes}
+        rows = []
+        for d in self.order.districts(seen | set(districts)):
+            n = {o: outcomes[(d, o)] for o in OUTCOMES}
+            rows.append(
+                CallbackFollowUp(
+                    district=d,
+                    drawn=drawn[d],
+                    assigned=assigned[d],
+                    attempted=attempted[d],
+                    calls=fold.calls[d],
+                    concluded=sum(n.values()),
+                    **n,
+                    problems=n["not_received"] + n["complaint"],
+                    confirmed_rate=ratio(n["reached"], drawn[d]),
+                )
+            )
+        return rows
+
+    def verification(self, districts: list[str]) -> list[VerificationCount]:
+        opened: Counter[str] = Counter()
+        resolved: Counter[str] = Counter()
+        overdue: Counter[str] = Counter()
+        for case, (place, _d) in self.fold.cases.items():
+            d = place[0]
+            opened[d] += 1
+            if case in self.fold.resolved:
+                resolved[d] += 1
+            elif self._late(self.case_deadlines[case]):
+                overdue[d] += 1
+        return [
+            VerificationCount(
+                district=d,
+                opened=opened[d],
+                resolved=resolved[d],
+                open=opened[d] - resolved[d],
+                overdue=overdue[d],
+            )
+            for d in self.order.districts(set(opened) | set(districts))
+        ]
+
+    def _hazard_cells(self) -> Counter[tuple[str, str, str]]:
+        """(district, kind, state) -> hazards; state found | fixed | overdue."""
+        cells: Counter[tuple[str, str, str]] = Counter()
+        for task, (kind, place, _d) in self.fold.hazards.items():
+            d = place[0]
+            cells[(d, kind, "found")] += 1
+            if task in self.fold.fixed:
+                cells[(d, kind, "fixed")] += 1
+            elif self._late(self.hazard_deadlines[task]):
+                cells[(d, kind, "overdue")] += 1
+        return cells
+
+    def _kinds(self, seen: set[str]) -> list[str]:
+        rank: dict[str, int] = {k: i for i, k in enumerate(HAZARD_KINDS)}
+        return self.order._sorted(seen | set(HAZARD_KINDS), rank)
+
+    def hazards_by_district(self, districts: list[str]) -> list[HazardCount]:
+        cells = self._hazard_cells()
+        kinds = self._kinds({k for _d, k, _s in cells})
+        rows = []
+        for d in self.order.districts({d for d, _k, _s in cells} | set(districts)):
+            found = sum(cells[(d, k, "found")] for k in kinds)
+            fixed = sum(cells[(d, k, "fixed")] for k in kinds)
+            rows.append(
+                HazardCount(
+                    district=d,
+                    found=found,
+                    by_kind={k: cells[(d, k, "found")] for k in kinds if cells[(d, k, "found")]},
+                    fixed=fixed,
+                    open=found - fixed,
+                    overdue=sum(cells[(d, k, "overdue")] for k in kinds),
+                )
+            )
+        return rows
+
+    def hazards_by_kind(self) -> list[HazardCount]:
+        cells = self._hazard_cells()
+        per_kind: Counter[tuple[str, str]] = Counter()
+        for (_d, kind, state), n in cells.items():
+            per_kind[(kind, state)] += n
+        return [
+            HazardCount(
+                kind=k,
+                found=per_kind[(k, "found")],
+                fixed=per_kind[(k, "fixed")],
+                open=per_kind[(k, "found")] - per_kind[(k, "fixed")],
+                overdue=per_kind[(k, "overdue")],
+            )
+            for k in self._kinds({k for _d, k, _s in cells})
+        ]
+
+    def _urgent_status(self, case: str) -> tuple[str, int]:
+        """(approved | rejected | pending | paid, approved fen) of one urgent case."""
+        fold = self.fold
+        paid = fold.urgent_paid.get(case)
+        levels = fold.decisions.get(case, {})
+        city, district = levels.get("city"), levels.get("district")
+        final = city or district
+        if paid is not None:
+            return "paid", final[1] if final and final[0] else paid[1]
+        if any(not approve for approve, _fen in levels.values()):
+            return "rejected", 0
+        if city is not None:
+            return "approved", city[1]
+        if district is not None and district[1] <= self._threshold_fen():
+            return "approved", district[1]
+        return "pending", 0  # undecided, or awaiting the city (一事一议)
+
+    def _threshold_fen(self) -> int:
+        urgent = self.plan.urgent
+        threshold = (
+            urgent.city_threshold
+            if urgent is not None
+            else UrgentPlan.model_fields["city_threshold"].default
+        )
+        return int(Decimal(threshold) * 100)
+
+    def urgent(self, districts: list[str]) -> list[UrgentCount]:
+        fold = self.fold
+        n: Counter[tuple[str, str]] = Counter()
+        fen: Counter[tuple[str, str]] = Counter()
+        cases = dict(fold.urgent)
+        for case, (_source, _fen, d) in fold.urgent_paid.items():  # paid, opening not read
+            cases.setdefault(case, ((d, "", ""), 0))
+        for case, (place, asked) in cases.items():
+            d = place[0]
+            status, approved = self._urgent_status(case)
+            n[(d, "raised")] += 1
+            n[(d, status)] += 1
+            fen[(d, "asked")] += asked
+            if status in ("approved", "paid"):
+                fen[(d, "approved")] += approved
+            if status == "paid":
+                n[(d, "approved")] += 1
+                fen[(d, "paid")] += fold.urgent_paid[case][1]
+        return [
+            UrgentCount(
+                district=d,
+                raised=n[(d, "raised")],
+                approved=n[(d, "approved")],
+                rejected=n[(d, "rejected")],
+                pending=n[(d, "pending")],
+                paid=n[(d, "paid")],
+                asked_amount=yuan(fen[(d, "asked")]),
+                approved_amount=yuan(fen[(d, "approved")]),
+                paid_amount=yuan(fen[(d, "paid")]),
+            )
+            for d in self.order.districts({d for d, _ in n} | set(districts))
+        ]
+
+    def overdue_units(
+        self, late_deliveries: Counter[Place], deadline: datetime | None
+    ) -> list[OverdueUnit]:
+        """Units with something overdue at ``as_of``: one row per unit and kind.
+
+        ``late_deliveries``: households with items unconfirmed after ``deadline`` (the
+        distribute deadline), per place.
+        """
+        fold = self.fold
+        count: Counter[tuple[Place, OverdueKind]] = Counter()
+        earliest: dict[tuple[Place, OverdueKind], datetime] = {}
+        if deadline is not None:
+            for place, n in late_deliveries.items():
+                count[(place, "delivery")] = n
+                earliest[(place, "delivery")] = deadline
+        late: list[tuple[Place, OverdueKind, datetime]] = []
+        for case, (place, _d) in fold.cases.items():
+            due = self.case_deadlines[case]
+            if case not in fold.resolved and due is not None and self._late(due):
+                late.append((place, "verification", due))
+        for task, (_kind, place, _d) in fold.hazards.items():
+            due = self.hazard_deadlines[task]
+            if task not in fold.fixed and due is not None and self._late(due):
+                late.append((place, "rectification", due))
+        for place, kind, missed in late:
+            count[(place, kind)] += 1
+            first = earliest.get((place, kind))
+            if first is None or missed < first:
+                earliest[(place, kind)] = missed
+        kind_rank = {k: i for i, k in enumerate(OVERDUE_KINDS)}
+        ordered = sorted(count, key=lambda pk: (self.order.place_rank(*pk[0]), kind_rank[pk[1]]))
+        return [
+            OverdueUnit(
+                district=place[0],
+                street=place[1],
+                community=place[2],
+                kind=kind,
+                count=count[(place, kind)],
+                earliest_deadline=earliest[(place, kind)].astimezone(UTC),
+            )
+            for place, kind in ordered
+        ]
 
 
 class _Order:

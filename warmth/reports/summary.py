@@ -10,7 +10,7 @@ script nor break a table.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ import jinja2
 
 from warmth.reports.labels import check_language, label, money, percent
 from warmth.reports.paths import file_name
-from warmth.reports.statistics import CampaignStatistics
-from warmth.reports.workbook import stamp
+from warmth.reports.statistics import OUTCOMES, CampaignStatistics
+from warmth.reports.workbook import followup_measures, local_time, stamp
 
 _MD_SPECIAL = str.maketrans(
     {
@@ -55,10 +55,11 @@ _MARKDOWN = """\
 {% for measure, value in overview %}
 - {{ measure }}{{ colon }}{{ value }}
 {% endfor %}
-{% for table in [coverage, funds, items, categories] %}
+{% for table in tables %}
 
 ## {{ table.title }}
 
+{% if table.rows %}
 |{% for h in table.header %} {{ h }} |{% endfor %}
 
 |---|{% for _ in table.header[1:] %}---:|{% endfor %}
@@ -67,6 +68,9 @@ _MARKDOWN = """\
 |{% for v in row %} {{ v }} |{% endfor %}
 
 {% endfor %}
+{% else %}
+{{ L.none }}
+{% endif %}
 {% endfor %}
 {% if charts %}
 
@@ -104,8 +108,9 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 <table>
 {% for measure, value in overview %}<tr><th>{{ measure }}</th><td class="n">{{ value }}</td></tr>
 {% endfor %}</table>
-{% for table in [coverage, funds, items, categories] %}
+{% for table in tables %}
 <h2>{{ table.title }}</h2>
+{% if not table.rows %}<p>{{ L.none }}</p>{% else %}
 <table>
 <tr>{% for h in table.header -%}
 <th{% if not loop.first %} class="n"{% endif %}>{{ h }}</th>
@@ -113,7 +118,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 {% for row in table.rows %}<tr>{% for v in row -%}
 <td{% if not loop.first %} class="n"{% endif %}>{{ v }}</td>
 {%- endfor %}</tr>
-{% endfor %}</table>
+{% endfor %}</table>{% endif %}
 {% endfor %}
 {% if charts %}<h2>{{ L.charts }}</h2>
 {% for chart in charts %}<figure><img src="{{ chart.src }}" alt="{{ chart.alt }}"></figure>
@@ -180,8 +185,9 @@ def context(
         (t("money_budget"), money(budget)),
         (t("money_issued"), money(issued)),
         (t("callbacks_drawn"), f"{stats.callbacks_drawn:,}"),
+        *((str(m), _text(v)) for m, v in followup_measures(stats, t)),
     ]
-    return {
+    out: dict[str, Any] = {
         "lang": lang,
         "colon": "：" if lang == "zh" else ": ",
         "name": stats.name,
@@ -197,6 +203,7 @@ def context(
             "categories": t("sheet.by_category"),
             "charts": t("charts"),
             "source_note": t("source_note"),
+            "none": t("none"),
         },
         "overview": overview,
         "coverage": _table(
@@ -228,6 +235,7 @@ def context(
                 t("confirmed_amount"),
                 t("remaining"),
                 t("share"),
+                t("urgent_of_issued"),
             ],
             [
                 [
@@ -237,6 +245,7 @@ def context(
                     money(f.confirmed),
                     money(f.remaining),
                     percent(f.share),
+                    money(f.urgent),
                 ]
                 for f in stats.fund_sources
             ],
@@ -268,6 +277,149 @@ def context(
         ),
         "charts": [{"src": p.name, "alt": p.stem} for p in charts],
     }
+    out["tables"] = [
+        out["coverage"],
+        out["funds"],
+        out["items"],
+        out["categories"],
+        *_followup(stats, t),
+    ]
+    return out
+
+
+def _text(value: object) -> str:
+    """An overview value as text: ratios as percentages, yuan with two places."""
+    if isinstance(value, float) or value is None:
+        return percent(value)
+    if isinstance(value, Decimal):
+        return money(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _followup(stats: CampaignStatistics, t: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The follow-up tables of the page, each with its 合计 row last."""
+    cb = [*stats.callback_results, stats.callback_total()]
+    vt = [*stats.verification, stats.verification_total()]
+    ht = [*stats.hazards, stats.hazard_total()]
+    ut = [*stats.urgent, stats.urgent_total()]
+
+    def name(district: str) -> str:
+        return district or t("total")
+
+    return [
+        _table(
+            t("sheet.callback_results"),
+            [
+                t("district"),
+                t("drawn"),
+                t("assigned"),
+                t("attempted"),
+                *(t(f"outcome.{o}") for o in OUTCOMES),
+                t("problems"),
+                t("confirmed_rate"),
+            ],
+            [
+                [
+                    name(c.district),
+                    f"{c.drawn:,}",
+                    f"{c.assigned:,}",
+                    f"{c.attempted:,}",
+                    *(f"{getattr(c, o):,}" for o in OUTCOMES),
+                    f"{c.problems:,}",
+                    percent(c.confirmed_rate),
+                ]
+                for c in cb
+            ],
+        ),
+        _table(
+            t("sheet.verification"),
+            [t("district"), t("cases_opened"), t("cases_resolved"), t("cases_open"), t("overdue")],
+            [
+                [
+                    name(v.district),
+                    f"{v.opened:,}",
+                    f"{v.resolved:,}",
+                    f"{v.open:,}",
+                    f"{v.overdue:,}",
+                ]
+                for v in vt
+            ],
+        ),
+        _table(
+            t("sheet.hazards"),
+            [
+                t("district"),
+                *(k.kind for k in stats.hazard_kinds),
+                t("hazards_found"),
+                t("hazards_fixed"),
+                t("hazards_open"),
+                t("overdue"),
+            ],
+            [
+                [
+                    name(h.district),
+                    *(f"{h.by_kind.get(k.kind, 0):,}" for k in stats.hazard_kinds),
+                    f"{h.found:,}",
+                    f"{h.fixed:,}",
+                    f"{h.open:,}",
+                    f"{h.overdue:,}",
+                ]
+                for h in ht
+            ],
+        ),
+        _table(
+            t("sheet.urgent"),
+            [
+                t("district"),
+                t("urgent_raised"),
+                t("urgent_approved"),
+                t("urgent_rejected"),
+                t("urgent_pending"),
+                t("urgent_paid"),
+                t("asked_amount"),
+                t("approved_amount"),
+                t("paid_amount"),
+            ],
+            [
+                [
+                    name(u.district),
+                    f"{u.raised:,}",
+                    f"{u.approved:,}",
+                    f"{u.rejected:,}",
+                    f"{u.pending:,}",
+                    f"{u.paid:,}",
+                    money(u.asked_amount),
+                    money(u.approved_amount),
+                    money(u.paid_amount),
+                ]
+                for u in ut
+            ],
+        ),
+        _table(
+            t("sheet.overdue_units"),
+            [
+                t("district"),
+                t("street"),
+                t("community"),
+                t("overdue_what"),
+                t("overdue_count"),
+                t("earliest_deadline"),
+            ],
+            [
+                [
+                    u.district,
+                    u.street,
+                    u.community,
+                    t(f"overdue.{u.kind}"),
+                    f"{u.count:,}",
+                    local_time(stats, u.earliest_deadline),
+                ]
+                for u in stats.overdue_units
+            ],
+        ),
+    ]
 
 
 def render_markdown(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Literal
@@ -24,7 +25,16 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from warmth.reports.labels import label
-from warmth.reports.statistics import CampaignStatistics, PlaceCount, ratio
+from warmth.reports.statistics import (
+    OUTCOMES,
+    CallbackFollowUp,
+    CampaignStatistics,
+    HazardCount,
+    PlaceCount,
+    UrgentCount,
+    VerificationCount,
+    ratio,
+)
 from warmth.roster.export import safe_cell
 
 Kind = Literal["text", "int", "money", "ratio", "auto"]
@@ -152,9 +162,10 @@ def tables(
                 (t("confirmed_amount"), "money"),
                 (t("remaining"), "money"),
                 (t("share"), "ratio"),
+                (t("urgent_of_issued"), "money"),
             ],
             [
-                [f.name, f.budget, f.issued, f.confirmed, f.remaining, f.share]
+                [f.name, f.budget, f.issued, f.confirmed, f.remaining, f.share, f.urgent]
                 for f in stats.fund_sources
             ],
             [
@@ -164,6 +175,7 @@ def tables(
                 sum((f.confirmed for f in stats.fund_sources), Decimal(0)),
                 budget - issued,
                 ratio(issued, budget),
+                sum((f.urgent for f in stats.fund_sources), Decimal(0)),
             ],
         )
     )
@@ -225,6 +237,7 @@ def tables(
             [t("total"), registered, drawn, ratio(drawn, registered)],
         )
     )
+    out += followup_tables(stats, t)
     rosters = stats.rosters
     out.append(
         Table(
@@ -263,6 +276,129 @@ def tables(
         )
     )
     return out
+
+
+def followup_tables(stats: CampaignStatistics, t: _T) -> list[Table]:
+    """The follow-up sheets (回访核查): callbacks, verification, hazards, urgent, overdue."""
+    outcomes = [f"outcome.{o}" for o in OUTCOMES]
+    cb = stats.callback_total()
+
+    def callback_row(c: CallbackFollowUp, name: str) -> list[Cell]:
+        return [name, c.drawn, c.assigned, c.attempted, c.calls, c.concluded,
+                *(getattr(c, o) for o in OUTCOMES), c.problems, c.confirmed_rate]  # fmt: skip
+
+    callbacks = Table(
+        t("sheet.callback_results"),
+        [
+            (t("district"), "text"),
+            (t("drawn"), "int"),
+            (t("assigned"), "int"),
+            (t("attempted"), "int"),
+            (t("calls"), "int"),
+            (t("concluded"), "int"),
+            *((t(o), "int") for o in outcomes),
+            (t("problems"), "int"),
+            (t("confirmed_rate"), "ratio"),
+        ],
+        [callback_row(c, c.district) for c in stats.callback_results],
+        callback_row(cb, t("total")),
+    )
+    vt = stats.verification_total()
+
+    def case_row(v: VerificationCount, name: str) -> list[Cell]:
+        return [name, v.opened, v.resolved, v.open, v.overdue]
+
+    verification = Table(
+        t("sheet.verification"),
+        [
+            (t("district"), "text"),
+            (t("cases_opened"), "int"),
+            (t("cases_resolved"), "int"),
+            (t("cases_open"), "int"),
+            (t("overdue"), "int"),
+        ],
+        [case_row(v, v.district) for v in stats.verification],
+        case_row(vt, t("total")),
+    )
+    kinds = [k.kind for k in stats.hazard_kinds]
+    ht = stats.hazard_total()
+
+    def hazard_row(h: HazardCount, name: str) -> list[Cell]:
+        return [name, *(h.by_kind.get(k, 0) for k in kinds), h.found, h.fixed, h.open,
+                h.overdue]  # fmt: skip
+
+    state_columns: list[tuple[str, Kind]] = [
+        (t("hazards_found"), "int"),
+        (t("hazards_fixed"), "int"),
+        (t("hazards_open"), "int"),
+        (t("overdue"), "int"),
+    ]
+    hazards = Table(
+        t("sheet.hazards"),
+        [(t("district"), "text"), *((k, "int") for k in kinds), *state_columns],
+        [hazard_row(h, h.district) for h in stats.hazards],
+        hazard_row(ht, t("total")),
+    )
+    hazard_kinds = Table(
+        t("sheet.hazard_kinds"),
+        [(t("hazard_kind"), "text"), *state_columns],
+        [[h.kind, h.found, h.fixed, h.open, h.overdue] for h in stats.hazard_kinds],
+        [t("total"), ht.found, ht.fixed, ht.open, ht.overdue],
+    )
+    ut = stats.urgent_total()
+
+    def urgent_row(u: UrgentCount, name: str) -> list[Cell]:
+        return [name, u.raised, u.approved, u.rejected, u.pending, u.paid, u.asked_amount,
+                u.approved_amount, u.paid_amount]  # fmt: skip
+
+    urgent = Table(
+        t("sheet.urgent"),
+        [
+            (t("district"), "text"),
+            (t("urgent_raised"), "int"),
+            (t("urgent_approved"), "int"),
+            (t("urgent_rejected"), "int"),
+            (t("urgent_pending"), "int"),
+            (t("urgent_paid"), "int"),
+            (t("asked_amount"), "money"),
+            (t("approved_amount"), "money"),
+            (t("paid_amount"), "money"),
+        ],
+        [urgent_row(u, u.district) for u in stats.urgent],
+        urgent_row(ut, t("total")),
+    )
+    overdue = Table(
+        t("sheet.overdue_units"),
+        [
+            (t("index"), "int"),
+            (t("district"), "text"),
+            (t("street"), "text"),
+            (t("community"), "text"),
+            (t("overdue_what"), "text"),
+            (t("overdue_count"), "int"),
+            (t("earliest_deadline"), "text"),
+        ],
+        [
+            [
+                n,
+                u.district,
+                u.street,
+                u.community,
+                t(f"overdue.{u.kind}"),
+                u.count,
+                local_time(stats, u.earliest_deadline),
+            ]
+            for n, u in enumerate(stats.overdue_units, start=1)
+        ],
+        widths={4: 24, 6: 18},
+        note=None if stats.overdue_units else t("none"),
+    )
+    return [callbacks, verification, hazards, hazard_kinds, urgent, overdue]
+
+
+def local_time(stats: CampaignStatistics, when: datetime) -> str:
+    """``2027-01-30 12:00`` in the plan's time zone."""
+    return f"{when.astimezone(ZoneInfo(stats.time_zone)):%Y-%m-%d %H:%M}"
 
 
 def outstanding_columns(language: str = "zh") -> list[tuple[str, Kind]]:
@@ -323,6 +459,7 @@ def _overview(stats: CampaignStatistics, t: _T) -> Table:
         [t("money_budget"), budget],
         [t("money_issued"), issued],
         [t("callbacks_drawn"), stats.callbacks_drawn],
+        *followup_measures(stats, t),
     ]
     return Table(
         t("sheet.overview"),
@@ -330,6 +467,29 @@ def _overview(stats: CampaignStatistics, t: _T) -> Table:
         measures,
         widths={0: 28, 1: 18},
     )
+
+
+def followup_measures(stats: CampaignStatistics, t: _T) -> list[list[Cell]]:
+    """The follow-up lines of the overview (汇总), as numbers and short texts."""
+    cb, vt, ht, ut = (
+        stats.callback_total(),
+        stats.verification_total(),
+        stats.hazard_total(),
+        stats.urgent_total(),
+    )
+    return [
+        [t("callbacks_concluded"), cb.concluded],
+        [t("callbacks_problems"), cb.problems],
+        [t("callbacks_confirmed_rate"), cb.confirmed_rate],
+        [t("verification_open"), f"{vt.open:,} ({vt.overdue:,})"],
+        [t("hazards_summary"), f"{ht.found:,} / {ht.open:,} ({ht.overdue:,})"],
+        [t("urgent_summary"), f"{ut.raised:,} / {ut.paid:,}"],
+        [t("urgent_paid_amount"), ut.paid_amount],
+        [
+            t("overdue_units_count"),
+            len({(u.district, u.street, u.community) for u in stats.overdue_units}),
+        ],
+    ]
 
 
 def _places(t: _T, level: int, rows: Sequence[PlaceCount], categories: list[str]) -> Table:
