@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -20,3 +20,68 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
     else:
         lite = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
         conn.execute(lite, list(rows))
+
+
+def fetch_all(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """Every row of ``query`` as a plain tuple.
+
+    On SQLite the compiled query runs on the DB-API cursor in the caller's transaction:
+    no SQLAlchemy row or result processing per row, so select plain columns (text,
+    numbers; ``cast(json_column, Text)`` for JSON) and bind plain values. Elsewhere
+    SQLAlchemy runs it.
+    """
+    if conn.dialect.name != "sqlite":
+        return [tuple(r) for r in conn.execute(query)]
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    raw = conn.connection.dbapi_connection
+    assert raw is not None, "the connection is closed"
+    cursor = raw.cursor()
+    try:
+        cursor.execute(str(compiled), [params[name] for name in compiled.positiontup or ()])
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def insert_ignore_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """:func:`insert_ignore` of tuples in ``columns`` order; on SQLite through the DB-API.
+
+    SQLite gets the values as SQLAlchemy would bind them (each column type's bind
+    processor, applied here once per distinct value object: pass the same object for a
+    value repeated on every row, such as a time), in one ``executemany`` in the caller's
+    transaction.
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        insert_ignore(conn, table, [dict(zip(columns, r, strict=True)) for r in rows])
+        return
+    processors = [
+        (n, p)
+        for n, name in enumerate(columns)
+        if (p := table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
+        is not None
+    ]
+    if processors:
+        bound: dict[tuple[int, int], Any] = {}  # (column, id(value)) -> bound value
+        out: list[tuple[Any, ...]] = []
+        for r in rows:
+            values = list(r)
+            for n, p in processors:
+                key = (n, id(values[n]))
+                if key not in bound:
+                    bound[key] = p(values[n])
+                values[n] = bound[key]
+            out.append(tuple(values))
+        rows = out
+    keys = ", ".join(c.name for c in table.primary_key.columns)
+    raw = conn.connection.dbapi_connection
+    assert raw is not None, "the connection is closed"
+    raw.executemany(
+        f"INSERT INTO {table.name} ({', '.join(columns)})"
+        f" VALUES ({', '.join('?' * len(columns))}) ON CONFLICT ({keys}) DO NOTHING",
+        rows,
+    )
