@@ -20,6 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Final
 
@@ -161,30 +162,39 @@ def write_bank_files(
     summary: list[list[object]] = []
     written: list[dict[str, object]] = []
     total_rows = total_fen = 0
+    by_place = attrgetter("street", "community", "person_key", "item")
+    names: dict[str, str] = {}  # name -> as written (masked unless full)
+    accounts: dict[int, str] = {}  # id(issue.extra) -> account as written; extras are shared
+    amounts: dict[int, str] = {}  # fen -> yuan
     for source, district in keys:
-        rows = sorted(
-            groups[(source, district)], key=lambda i: (i.street, i.community, i.person_key, i.item)
-        )
+        rows = sorted(groups[(source, district)], key=by_place)
         path = out_dir / bank_file_name(campaign_id, source, district)
         references = [bank_reference(i.idempotency_key) for i in rows]
         if len(set(references)) != len(references):  # 2**-64 per pair; never silently
             raise ReconciliationError(f"two issues share a bank reference in {path.name}")
-        write_csv(
-            path,
-            BANK_HEADER,
-            (
+        lines: list[list[object]] = []
+        for n, (i, ref) in enumerate(zip(rows, references, strict=True), start=1):
+            name = names.get(i.name)
+            if name is None:
+                name = names[i.name] = i.name if full else mask_name(i.name)
+            account = accounts.get(id(i.extra))
+            if account is None:
+                account = accounts[id(i.extra)] = _account(i, full)
+            amount = amounts.get(i.amount_fen)
+            if amount is None:
+                amount = amounts[i.amount_fen] = yuan(i.amount_fen)
+            lines.append(
                 [
                     n,
-                    i.name if full else mask_name(i.name),
+                    name,
                     i.id_number if full else mask_id(i.id_number),
-                    _account(i, full),
-                    yuan(i.amount_fen),
+                    account,
+                    amount,
                     projects.get(i.item, i.item),
                     ref,
                 ]
-                for n, (i, ref) in enumerate(zip(rows, references, strict=True), start=1)
-            ),
-        )
+            )
+        write_csv(path, BANK_HEADER, lines)
         fen = sum(i.amount_fen for i in rows)
         fund = plan.fund_source(source)
         summary.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table
@@ -22,16 +22,21 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
         conn.execute(lite, list(rows))
 
 
-def fetch_all(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
-    """Every row of ``query`` as a plain tuple.
+_FETCH = 20_000
+
+
+def iter_rows(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` as plain tuples, streamed.
 
     On SQLite the compiled query runs on the DB-API cursor in the caller's transaction:
     no SQLAlchemy row or result processing per row, so select plain columns (text,
-    numbers; ``cast(json_column, Text)`` for JSON) and bind plain values. Elsewhere
-    SQLAlchemy runs it.
+    numbers; ``cast(json_column, Text)`` for JSON) and bind plain values (strings,
+    numbers). Elsewhere SQLAlchemy streams them (``yield_per``).
     """
     if conn.dialect.name != "sqlite":
-        return [tuple(r) for r in conn.execute(query)]
+        for row in conn.execute(query.execution_options(yield_per=_FETCH)):
+            yield tuple(row)
+        return
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.params
     raw = conn.connection.dbapi_connection
@@ -39,9 +44,15 @@ def fetch_all(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     cursor = raw.cursor()
     try:
         cursor.execute(str(compiled), [params[name] for name in compiled.positiontup or ()])
-        return list(cursor.fetchall())
+        while rows := cursor.fetchmany(_FETCH):
+            yield from rows
     finally:
         cursor.close()
+
+
+def fetch_all(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """Every row of ``query`` as a plain tuple (see :func:`iter_rows`)."""
+    return list(iter_rows(conn, query))
 
 
 def insert_ignore_tuples(
