@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, Engine, Row, Text, and_, case, cast, func, select, update
 from typing_extensions import TypedDict  # pydantic (Temporal's converter) needs it on 3.11
@@ -253,9 +253,8 @@ def unconfirmed_by_community(
 # ---- what the bank files and checklists are made of ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class IssuedCash:
-    """One ``AidIssued`` cash event of the ledger, with its payee."""
+class IssuedCash(NamedTuple):
+    """One ``AidIssued`` cash event of the ledger, with its payee (a tuple: cheap to build)."""
 
     idempotency_key: str
     person_key: str
