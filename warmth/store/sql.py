@@ -76,18 +76,10 @@ def insert_ignore_tuples(
         if (p := table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
         is not None
     ]
-    if processors:
-        bound: dict[tuple[int, int], Any] = {}  # (column, id(value)) -> bound value
-        out: list[tuple[Any, ...]] = []
-        for r in rows:
-            values = list(r)
-            for n, p in processors:
-                key = (n, id(values[n]))
-                if key not in bound:
-                    bound[key] = p(values[n])
-                values[n] = bound[key]
-            out.append(tuple(values))
-        rows = out
+    for n, p in processors:
+        distinct = {id(r[n]): r[n] for r in rows}
+        bound = {key: p(value) for key, value in distinct.items()}
+        rows = [(*r[:n], bound[id(r[n])], *r[n + 1 :]) for r in rows]
     keys = ", ".join(c.name for c in table.primary_key.columns)
     raw = conn.connection.dbapi_connection
     assert raw is not None, "the connection is closed"
