@@ -4,6 +4,8 @@
 writes, so a fact and its effect land together or not at all. Keys already in the
 ledger are skipped; a concurrent writer that slips in between the check and the
 insert makes the unique constraint fail the transaction, and the retry skips it.
+``append_facts`` does the same for a batch of events of one type (the distribute
+phase's ``AidIssued``) without a model per event, on SQLite through the DB-API.
 """
 
 from __future__ import annotations
