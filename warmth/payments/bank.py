@@ -14,12 +14,15 @@ to the bank); masked files are for review and reconciliation.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Final
 
@@ -130,6 +133,38 @@ def write_bank_files(
     :class:`~warmth.auth.rules.Forbidden` if nothing is left. With ``actor``, the export
     (who, whether in full, each file's count and total) is recorded in the ledger.
     """
+    with _paused_gc():
+        return _write_bank_files(engine, campaign_id, plan, out_dir, full, principal, actor)
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the issues are read and written.
+
+    A city's export builds a few hundred thousand tuples and lists, none in a cycle;
+    in a process holding many objects (a worker, the bench) the collector would walk
+    them again and again (4.6 instead of 7.6 CPU s for 150,000 rows, measured here).
+    Reference counting still frees everything; the collector is switched back on
+    afterwards if it was on. (Like ``warmth.reports.statistics.paused_gc``.)
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _write_bank_files(
+    engine: Engine,
+    campaign_id: str,
+    plan: CampaignPlan,
+    out_dir: Path,
+    full: bool,
+    principal: Principal | None,
+    actor: str | None,
+) -> list[Path]:
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":  # one snapshot for both reads, issuing or not
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -161,30 +196,39 @@ def write_bank_files(
     summary: list[list[object]] = []
     written: list[dict[str, object]] = []
     total_rows = total_fen = 0
+    by_place = attrgetter("street", "community", "person_key", "item")
+    names: dict[str, str] = {}  # name -> as written (masked unless full)
+    accounts: dict[int, str] = {}  # id(issue.extra) -> account as written; extras are shared
+    amounts: dict[int, str] = {}  # fen -> yuan
     for source, district in keys:
-        rows = sorted(
-            groups[(source, district)], key=lambda i: (i.street, i.community, i.person_key, i.item)
-        )
+        rows = sorted(groups[(source, district)], key=by_place)
         path = out_dir / bank_file_name(campaign_id, source, district)
         references = [bank_reference(i.idempotency_key) for i in rows]
         if len(set(references)) != len(references):  # 2**-64 per pair; never silently
             raise ReconciliationError(f"two issues share a bank reference in {path.name}")
-        write_csv(
-            path,
-            BANK_HEADER,
-            (
+        lines: list[list[object]] = []
+        for n, (i, ref) in enumerate(zip(rows, references, strict=True), start=1):
+            name = names.get(i.name)
+            if name is None:
+                name = names[i.name] = i.name if full else mask_name(i.name)
+            account = accounts.get(id(i.extra))
+            if account is None:
+                account = accounts[id(i.extra)] = _account(i, full)
+            amount = amounts.get(i.amount_fen)
+            if amount is None:
+                amount = amounts[i.amount_fen] = yuan(i.amount_fen)
+            lines.append(
                 [
                     n,
-                    i.name if full else mask_name(i.name),
+                    name,
                     i.id_number if full else mask_id(i.id_number),
-                    _account(i, full),
-                    yuan(i.amount_fen),
+                    account,
+                    amount,
                     projects.get(i.item, i.item),
                     ref,
                 ]
-                for n, (i, ref) in enumerate(zip(rows, references, strict=True), start=1)
-            ),
-        )
+            )
+        write_csv(path, BANK_HEADER, lines)
         fen = sum(i.amount_fen for i in rows)
         fund = plan.fund_source(source)
         summary.append(

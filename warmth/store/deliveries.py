@@ -12,19 +12,22 @@ is written in the same transactions as the ledger events it reflects.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Connection, Engine, Row, and_, case, func, select, update
+from sqlalchemy import Connection, Engine, Row, Text, and_, case, cast, func, select, update
 from typing_extensions import TypedDict  # pydantic (Temporal's converter) needs it on 3.11
 
 from warmth.domain.events import EventType, LedgerEvent, household_stream
 from warmth.store import ledger
 from warmth.store.ledger import as_utc
 from warmth.store.schema import deliveries, households
+from warmth.store.schema import ledger as ledger_table
+from warmth.store.sql import iter_rows
 
 Kind = Literal["cash", "in_kind"]
 
@@ -250,9 +253,8 @@ def unconfirmed_by_community(
 # ---- what the bank files and checklists are made of ---------------------------------------------
 
 
-@dataclass(frozen=True)
-class IssuedCash:
-    """One ``AidIssued`` cash event of the ledger, with its payee."""
+class IssuedCash(NamedTuple):
+    """One ``AidIssued`` cash event of the ledger, with its payee (a tuple: cheap to build)."""
 
     idempotency_key: str
     person_key: str
@@ -268,49 +270,97 @@ class IssuedCash:
 
 
 def issued_cash(conn: Connection, campaign_id: str) -> list[IssuedCash]:
-    """The campaign's cash issues as the ledger records them, each with its household."""
+    """The campaign's cash issues as the ledger records them, each with its household.
+
+    In ledger order. Two streamed queries read plain tuples: the campaign's households
+    (a scan is cheaper than looking each one up), then its ``AidIssued`` events. An
+    issue's payload names no person (the person is the end of the stream), so each
+    distinct payload text is decoded once, and likewise the households' extra columns.
+    """
     prefix = f"household:{campaign_id}:"
-    events = [
-        e
-        for e in ledger.events_of(conn, campaign_id, [EventType.AID_ISSUED])
-        if e.payload.get("kind") == "cash"
-    ]
-    keys = list(dict.fromkeys(e.stream.removeprefix(prefix) for e in events))
-    people: dict[str, Any] = {}  # person key -> household row
-    for part in ledger.chunks(keys):
-        for found in conn.execute(
+    cut = len(prefix)
+    people: dict[str, tuple[Any, ...]] = {
+        str(row[0]): row
+        for row in iter_rows(
+            conn,
             select(
                 households.c.person_key,
                 households.c.name,
                 households.c.id_number,
                 households.c.street,
-                households.c.extra,
-            ).where(households.c.campaign_id == campaign_id, households.c.person_key.in_(part))
-        ):
-            people[str(found.person_key)] = found
+                cast(households.c.extra, Text),
+            ).where(households.c.campaign_id == campaign_id),
+        )
+    }
+    query = (
+        select(
+            ledger_table.c.idempotency_key,
+            ledger_table.c.stream,
+            cast(ledger_table.c.payload, Text),
+        )
+        .where(
+            ledger_table.c.campaign_id == campaign_id,
+            ledger_table.c.type == EventType.AID_ISSUED,
+        )
+        .order_by(ledger_table.c.position)
+    )
+    payloads: dict[Any, tuple[str, str, int, str, str] | None] = {}  # text -> cash facts
+    extras: dict[Any, dict[str, str]] = {}  # extra text -> decoded, as strings
     out: list[IssuedCash] = []
-    for e in events:
-        key = e.stream.removeprefix(prefix)
-        h = people.get(key)
+    for key, stream, raw in iter_rows(conn, query):
+        if raw in payloads:
+            facts = payloads[raw]
+        else:
+            p = _decoded(raw)
+            facts = (
+                (
+                    str(p["item"]),
+                    str(p["fund_source"]),
+                    int(p["amount_fen"]),
+                    str(p["district"]),
+                    str(p["community"]),
+                )
+                if p.get("kind") == "cash"
+                else None
+            )
+            if len(payloads) < _MEMO_LIMIT:
+                payloads[raw] = facts
+        if facts is None:
+            continue
+        person = stream[cut:] if stream.startswith(prefix) else stream
+        h = people.get(person)
         if h is None:
-            raise LookupError(f"no household for the issue {e.idempotency_key}")
-        p = e.payload
+            raise LookupError(f"no household for the issue {key}")
+        x = extras.get(h[4])
+        if x is None:
+            x = {str(k): str(v) for k, v in (_decoded(h[4]) or {}).items()}
+            if len(extras) < _MEMO_LIMIT:
+                extras[h[4]] = x
+        item, fund_source, amount_fen, district, community = facts
         out.append(
             IssuedCash(
-                idempotency_key=e.idempotency_key,
-                person_key=key,
-                item=str(p["item"]),
-                fund_source=str(p["fund_source"]),
-                amount_fen=int(p["amount_fen"]),
-                district=str(p["district"]),
-                street=str(h.street),
-                community=str(p["community"]),
-                name=str(h.name),
-                id_number=str(h.id_number),
-                extra={str(k): str(v) for k, v in (h.extra or {}).items()},
+                idempotency_key=key,
+                person_key=person,
+                item=item,
+                fund_source=fund_source,
+                amount_fen=amount_fen,
+                district=district,
+                street=str(h[3]),
+                community=community,
+                name=str(h[1]),
+                id_number=str(h[2]),
+                extra=x,
             )
         )
     return out
+
+
+_MEMO_LIMIT = 100_000
+
+
+def _decoded(text: Any) -> Any:
+    """A JSON column read as text (a driver may have decoded it already)."""
+    return json.loads(text) if isinstance(text, str | bytes) else text
 
 
 def cash_totals(conn: Connection, campaign_id: str) -> dict[tuple[str, str], int]:
