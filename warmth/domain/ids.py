@@ -143,6 +143,7 @@ def _county_periods(region: str) -> tuple[tuple[int | None, int | None], ...]:
     return tuple(periods)
 
 
+@functools.lru_cache(maxsize=65536)
 def _region_exists(region: str, birth_year: int) -> bool:
     """Whether ``region`` is a county code still in use in or after ``birth_year``."""
     return any(end is None or end >= birth_year for _, end in _county_periods(region))

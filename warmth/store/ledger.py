@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from warmth.domain.events import LedgerEvent
 from warmth.store.schema import ledger
+from warmth.store.sql import insert_values
 
 _CHUNK = 500  # bound the size of IN (...) lists
 T = TypeVar("T")
@@ -38,18 +39,42 @@ def existing_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
     return found
 
 
+Fact = tuple[str, str, str, dict[str, Any], str, datetime, str]
+"""A ledger event as plain values, for bulk appends: ``(campaign_id, stream, type,
+payload, actor, at, idempotency_key)`` — the fields of a :class:`LedgerEvent`."""
+
+_COLUMNS = ("campaign_id", "stream", "version", "type", "payload", "actor", "at", "idempotency_key")
+
+
 def append(conn: Connection, events: Sequence[LedgerEvent]) -> list[LedgerEvent]:
     """Append the events whose keys are new; return those appended, in order."""
-    seen = existing_keys(conn, (e.idempotency_key for e in events))
-    fresh: list[LedgerEvent] = []
-    for e in events:
-        if e.idempotency_key not in seen:
-            seen.add(e.idempotency_key)
-            fresh.append(e)
+    fresh = append_facts(
+        conn,
+        [
+            (e.campaign_id, e.stream, e.type, e.payload, e.actor, e.at, e.idempotency_key)
+            for e in events
+        ],
+    )
+    return [events[i] for i in fresh]
+
+
+def append_facts(conn: Connection, facts: Sequence[Fact]) -> list[int]:
+    """:func:`append` for events given as plain :data:`Fact` tuples (bulk work).
+
+    Appends the facts whose keys are new, in order, and returns their indexes in
+    ``facts``. Rows are written in one multi-row insert (see
+    :func:`~warmth.store.sql.insert_values`).
+    """
+    seen = existing_keys(conn, (f[6] for f in facts))
+    fresh: list[int] = []
+    for i, f in enumerate(facts):
+        if f[6] not in seen:
+            seen.add(f[6])
+            fresh.append(i)
     if not fresh:
         return []
     versions: dict[str, int] = {}
-    streams = list(dict.fromkeys(e.stream for e in fresh))
+    streams = list(dict.fromkeys(facts[i][1] for i in fresh))
     for part in chunks(streams):
         rows = conn.execute(
             select(ledger.c.stream, func.max(ledger.c.version))
@@ -57,23 +82,13 @@ def append(conn: Connection, events: Sequence[LedgerEvent]) -> list[LedgerEvent]
             .group_by(ledger.c.stream)
         )
         versions.update((r[0], int(r[1])) for r in rows)
-    records: list[dict[str, Any]] = []
-    for e in fresh:
-        version = versions.get(e.stream, 0) + 1
-        versions[e.stream] = version
-        records.append(
-            {
-                "campaign_id": e.campaign_id,
-                "stream": e.stream,
-                "version": version,
-                "type": e.type,
-                "payload": e.payload,
-                "actor": e.actor,
-                "at": e.at,
-                "idempotency_key": e.idempotency_key,
-            }
-        )
-    conn.execute(ledger.insert(), records)
+    records: list[tuple[Any, ...]] = []
+    for i in fresh:
+        campaign_id, stream, type_, payload, actor, at, key = facts[i]
+        version = versions.get(stream, 0) + 1
+        versions[stream] = version
+        records.append((campaign_id, stream, version, type_, payload, actor, at, key))
+    insert_values(conn, ledger, _COLUMNS, records)
     return fresh
 
 

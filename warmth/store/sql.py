@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -20,3 +22,75 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
     else:
         lite = sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
         conn.execute(lite, list(rows))
+
+
+def insert_values(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_existing: bool = False,
+) -> None:
+    """Insert rows given as value tuples in ``columns`` order (bulk writes).
+
+    The same statement and the same stored values as ``conn.execute(table.insert(),
+    [dict(zip(columns, row)) …])`` (or :func:`insert_ignore` with
+    ``ignore_existing``): on SQLite the statement is compiled once, each value goes
+    through its column type's own bind processor (JSON serialisation, date-times)
+    and the rows go to the driver's ``executemany`` as tuples, without SQLAlchemy's
+    per-row parameter handling. Other dialects take the generic Core path.
+    """
+    if not rows:
+        return
+    names = list(columns)
+    if conn.dialect.name != "sqlite":
+        dicts = [dict(zip(names, row, strict=True)) for row in rows]
+        if ignore_existing:
+            insert_ignore(conn, table, dicts)
+        else:
+            conn.execute(table.insert(), dicts)
+        return
+    stmt = sqlite.insert(table)
+    if ignore_existing:
+        keys = [c.name for c in table.primary_key.columns]
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
+    if list(compiled.positiontup or ()) != names:  # pragma: no cover - a guard, never seen
+        raise RuntimeError(f"unexpected parameter order for {table.name}: {compiled.positiontup}")
+    dialect = conn.dialect
+    processors = [
+        (i, p)
+        for i, name in enumerate(names)
+        if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    params: list[tuple[Any, ...]]
+    if processors:
+        params = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                values[i] = process(values[i])
+            params.append(tuple(values))
+    else:
+        params = [tuple(row) for row in rows]
+    conn.exec_driver_sql(str(compiled), params)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector during bulk work on many small acyclic objects.
+
+    An import or a registration batch keeps thousands of rows (dicts, tuples,
+    strings) alive at once; the collector would walk them, and the objects of every
+    loaded module, again and again to find cycles that are not there. Reference
+    counting still frees everything; the collector is switched back on afterwards
+    if it was on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
