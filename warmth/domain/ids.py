@@ -55,6 +55,10 @@ def normalize_id(raw: str) -> str:
     (Excel's "store as text" marker that leaks into CSV exports) and upper-cases
     the ``x`` check character. The result is not validated: see :func:`check_id`.
     """
+    if raw.isascii() and raw.isalnum():
+        # The usual cell: NFKC keeps ASCII as it is, and letters and digits hold no
+        # space, zero-width character or apostrophe; only the case can change.
+        return raw.upper()
     text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
     text = "".join(text.split())
     if text.startswith("'"):
