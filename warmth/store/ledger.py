@@ -88,7 +88,7 @@ def append_facts(conn: Connection, facts: Sequence[Fact]) -> list[int]:
         version = versions.get(stream, 0) + 1
         versions[stream] = version
         records.append((campaign_id, stream, version, type_, payload, actor, at, key))
-    insert_values(conn, ledger, _COLUMNS, records)
+    insert_values(conn, ledger, _COLUMNS, records, repeated=("at",))
     return fresh
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,6 +31,7 @@ def insert_values(
     rows: Sequence[Sequence[Any]],
     *,
     ignore_existing: bool = False,
+    repeated: Collection[str] = (),
 ) -> None:
     """Insert rows given as value tuples in ``columns`` order (bulk writes).
 
@@ -40,6 +41,11 @@ def insert_values(
     through its column type's own bind processor (JSON serialisation, date-times)
     and the rows go to the driver's ``executemany`` as tuples, without SQLAlchemy's
     per-row parameter handling. Other dialects take the generic Core path.
+
+    ``repeated`` names columns whose values repeat across rows (a list of
+    categories, a time stamp): their processed form is computed once per distinct
+    value, told apart by ``repr`` (which, unlike ``==``, separates ``1``, ``1.0``
+    and ``True``). Only for values made of built-in types.
     """
     if not rows:
         return
@@ -67,14 +73,29 @@ def insert_values(
     params: list[tuple[Any, ...]]
     if processors:
         params = []
+        memo = [_memoized(p) if names[i] in repeated else p for i, p in processors]
+        steps = [(i, m) for (i, _), m in zip(processors, memo, strict=True)]
         for row in rows:
             values = list(row)
-            for i, process in processors:
+            for i, process in steps:
                 values[i] = process(values[i])
             params.append(tuple(values))
     else:
         params = [tuple(row) for row in rows]
     conn.exec_driver_sql(str(compiled), params)
+
+
+def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    cache: dict[str, Any] = {}
+
+    def memoized(value: Any) -> Any:
+        key = repr(value)
+        found = cache.get(key, cache)
+        if found is cache:
+            found = cache[key] = process(value)
+        return found
+
+    return memoized
 
 
 @contextmanager

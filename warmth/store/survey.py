@@ -154,7 +154,11 @@ def register_batch(
         ledger.append_facts(conn, events)
         if new_rows:
             insert_values(
-                conn, households, _HOUSEHOLD_COLUMNS, [tuple(h.values()) for h in new_rows.values()]
+                conn,
+                households,
+                _HOUSEHOLD_COLUMNS,
+                [tuple(h.values()) for h in new_rows.values()],
+                repeated=("categories", "hazards", "extra", "registered_at"),
             )
         for key in changed:
             conn.execute(
