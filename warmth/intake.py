@@ -26,10 +26,23 @@ from warmth.domain.plan import CampaignPlan
 from warmth.roster import RosterRecord, RosterValidator, RowError, read_rows
 from warmth.store import ledger
 from warmth.store.schema import roster_imports, roster_rejections, roster_staging
-from warmth.store.sql import insert_ignore
+from warmth.store.sql import insert_ignore, insert_values, paused_gc
 from warmth.store.survey import same_import
 
-FLUSH_ROWS = 1000
+FLUSH_ROWS = 1000  # rows between two progress reports
+WRITE_ROWS = 10_000  # rows validated between two writes (transactions) to the store
+_STAGING_COLUMNS = (
+    "campaign_id",
+    "import_id",
+    "row",
+    "district",
+    "street",
+    "community",
+    "person_key",
+    "record",
+)
+_REJECTION_COLUMNS = ("campaign_id", "import_id", "row", "field", "reason")
+_DISTRICT, _KEY = _STAGING_COLUMNS.index("district"), _STAGING_COLUMNS.index("person_key")
 Progress = Callable[[int], None]
 
 
@@ -87,68 +100,66 @@ def stage_file(
     seen: set[str] = set()
     by_district: Counter[str] = Counter()
     reported: list[RowError] = []
-    staged: list[dict[str, Any]] = []
-    rejections: list[dict[str, Any]] = []
+    staged: list[tuple[Any, ...]] = []  # in _STAGING_COLUMNS order
+    rejections: list[tuple[Any, ...]] = []  # in _REJECTION_COLUMNS order
 
     districts: list[str] | None = None  # where other imports' rows may be; read once
 
-    def flush() -> int:
+    def flush() -> None:
         nonlocal duplicates, districts
         if staged:
             found, districts = _count_known(engine, campaign_id, import_id, staged, plan, districts)
             duplicates += found
         if known is None:
             with engine.begin() as conn:
-                insert_ignore(conn, roster_staging, staged)
-                insert_ignore(conn, roster_rejections, rejections)
+                insert_values(conn, roster_staging, _STAGING_COLUMNS, staged, ignore_existing=True)
+                insert_values(
+                    conn, roster_rejections, _REJECTION_COLUMNS, rejections, ignore_existing=True
+                )
         staged.clear()
         rejections.clear()
-        if progress is not None:
-            progress(rows)
-        return rows
 
-    for number, raw in read_rows(path, encoding):
-        rows += 1
-        outcome = validator.validate(number, raw)
-        if isinstance(outcome, RosterRecord):
-            accepted += 1
-            key = person_key(secret, outcome.id_number)
-            if key in seen:
-                duplicates += 1
-            seen.add(key)
-            by_district[outcome.district] += 1
-            record = _record_json(outcome)
-            if not record.get("reporting_unit"):
-                record["reporting_unit"] = unit
-            staged.append(
-                {
-                    "campaign_id": campaign_id,
-                    "import_id": import_id,
-                    "row": number,
-                    "district": outcome.district,
-                    "street": outcome.street,
-                    "community": outcome.community,
-                    "person_key": key,
-                    "record": record,
-                }
-            )
-        else:
-            rejected_rows += 1
-            for error in outcome:
-                if len(reported) < max_rejections_reported:
-                    reported.append(error)
-                rejections.append(
-                    {
-                        "campaign_id": campaign_id,
-                        "import_id": import_id,
-                        "row": error.row,
-                        "field": error.field,
-                        "reason": error.reason,
-                    }
+    with paused_gc():
+        for number, raw in read_rows(path, encoding):
+            rows += 1
+            outcome = validator.validate(number, raw)
+            if isinstance(outcome, RosterRecord):
+                accepted += 1
+                key = person_key(secret, outcome.id_number)
+                if key in seen:
+                    duplicates += 1
+                seen.add(key)
+                by_district[outcome.district] += 1
+                record = _record_json(outcome)
+                if not record.get("reporting_unit"):
+                    record["reporting_unit"] = unit
+                staged.append(
+                    (
+                        campaign_id,
+                        import_id,
+                        number,
+                        outcome.district,
+                        outcome.street,
+                        outcome.community,
+                        key,
+                        record,
+                    )
                 )
-        if rows % FLUSH_ROWS == 0:
-            flush()
-    flush()
+            else:
+                rejected_rows += 1
+                for error in outcome:
+                    if len(reported) < max_rejections_reported:
+                        reported.append(error)
+                    rejections.append(
+                        (campaign_id, import_id, error.row, error.field, error.reason)
+                    )
+            if rows % WRITE_ROWS == 0:
+                flush()
+            if progress is not None and rows % FLUSH_ROWS == 0:
+                progress(rows)
+        flush()
+    if progress is not None:
+        progress(rows)
     report = ImportReport(
         import_id=import_id,
         file_name=path.name,
@@ -186,7 +197,7 @@ def _count_known(
     engine: Engine,
     campaign_id: str,
     import_id: str,
-    staged: list[dict[str, Any]],
+    staged: list[tuple[Any, ...]],
     plan: CampaignPlan,
     districts: list[str] | None,
 ) -> tuple[int, list[str] | None]:
@@ -197,7 +208,7 @@ def _count_known(
     index instead of scanning every staged row of the campaign for each batch.
     While no other import is recorded (a campaign's first file) nothing is searched.
     """
-    keys = list({r["person_key"] for r in staged})
+    keys = list({r[_KEY] for r in staged})
     found: set[str] = set()
     with engine.connect() as conn:
         other = conn.execute(
@@ -229,7 +240,7 @@ def _count_known(
                     ]
                 )
             )
-        wanted = list(dict.fromkeys([*districts, *(r["district"] for r in staged)]))
+        wanted = list(dict.fromkeys([*districts, *(r[_DISTRICT] for r in staged)]))
         for part in ledger.chunks(keys):
             found.update(
                 str(k)
@@ -246,7 +257,7 @@ def _count_known(
                     .distinct()
                 )
             )
-    return sum(1 for r in staged if r["person_key"] in found), districts
+    return sum(1 for r in staged if r[_KEY] in found), districts
 
 
 def _record_import(

@@ -386,3 +386,30 @@ def test_hazards_keep_the_original_text(validator: RosterValidator) -> None:
     none = validator.validate(2, raw_row(hazards=""))
     assert isinstance(none, RosterRecord)
     assert (none.hazards, none.hazards_text) == ((), None)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"seq": "", "phone": "", "address": "", "reporting_unit": "", "needs": "", "hazards": ""},
+        {"phone": "021-64361234", "hazards": "燃气软管老化，电线老化", "household_size": "３人"},
+        {"category": "低保对象、残疾人", "note": " 备 注 ", "自定义": "x", "空白列": "  "},
+        {"id_number": ID.lower(), "name": "买买提•艾力"},
+    ],
+)
+def test_record_is_what_validation_would_build(
+    validator: RosterValidator, changes: dict[str, str]
+) -> None:
+    # The validator builds records without validating them again (model_construct):
+    # the values must be exactly those, and of the types, that validation gives.
+    record = validator.validate(3, raw_row(**changes))
+    assert isinstance(record, RosterRecord)
+    validated = RosterRecord.model_validate(dict(record.__dict__))
+    assert record == validated
+    assert list(record.__dict__.items()) == list(validated.__dict__.items())
+    assert [type(v) for v in record.__dict__.values()] == [
+        type(v) for v in validated.__dict__.values()
+    ]
+    assert record.model_fields_set == validated.model_fields_set
+    assert record.model_dump(mode="json") == validated.model_dump(mode="json")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import random
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
 from warmth import intake
 from warmth.demo import HEADER, demo_plan
 from warmth.domain.events import EventType
+from warmth.domain.ids import generate_id
+from warmth.roster import RosterValidator
 from warmth.store import survey
 from warmth.store.campaigns import create_campaign
 from warmth.store.ledger import events_of
-from warmth.store.schema import households
+from warmth.store.schema import households, roster_imports, roster_staging
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 PLAN = demo_plan(AT, timedelta(days=15))
@@ -89,3 +94,37 @@ def test_re_importing_the_same_or_an_overlapping_file_changes_nothing(
     assert after.count(EventType.HOUSEHOLD_REGISTERED) == 1
     assert after.count(EventType.HOUSEHOLD_MERGED) == 0
     assert after[before:] == [EventType.ROSTER_CHECKED, EventType.ROSTER_ACCEPTED]
+
+
+def test_an_import_that_fails_part_way_counts_for_nothing_until_submitted_again(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_campaign(engine, "c1", PLAN, "ops", AT)
+    rows = []
+    for i in range(5):
+        row = ALICE.copy()
+        row[0], row[2] = str(i + 1), generate_id(random.Random(i), "310104", date(1950, 1, 1))
+        rows.append(row)
+    roster = write(tmp_path / "r.csv", *rows)
+    monkeypatch.setattr(intake, "WRITE_ROWS", 2)  # two writes happen before the failure
+    calls = 0
+    validate = RosterValidator.validate
+
+    def failing(self: RosterValidator, number: int, raw: Mapping[str, str]) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise OSError("disk gone")
+        return validate(self, number, raw)
+
+    monkeypatch.setattr(RosterValidator, "validate", failing)
+    with pytest.raises(OSError):
+        intake.stage_file(engine, b"k", "c1", PLAN, roster, unit="民政科", actor="ops", at=AT)
+    monkeypatch.setattr(RosterValidator, "validate", validate)
+    with engine.connect() as conn:
+        assert len(conn.execute(select(roster_staging)).all()) == 4  # written, but inert
+        assert conn.execute(select(roster_imports)).all() == []
+    assert survey.staged_by_district(engine, "c1") == {}
+    assert "梅园街道/梅园一社区" in intake.missing_communities(engine, "c1", PLAN)["东湖区"]
+    stage_and_register(engine, [roster])
+    assert len(people(engine)) == 5

@@ -55,6 +55,10 @@ def normalize_id(raw: str) -> str:
     (Excel's "store as text" marker that leaks into CSV exports) and upper-cases
     the ``x`` check character. The result is not validated: see :func:`check_id`.
     """
+    if raw.isascii() and raw.isalnum():
+        # The usual cell: NFKC keeps ASCII as it is, and letters and digits hold no
+        # space, zero-width character or apostrophe; only the case can change.
+        return raw.upper()
     text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
     text = "".join(text.split())
     if text.startswith("'"):
@@ -143,6 +147,7 @@ def _county_periods(region: str) -> tuple[tuple[int | None, int | None], ...]:
     return tuple(periods)
 
 
+@functools.lru_cache(maxsize=65536)
 def _region_exists(region: str, birth_year: int) -> bool:
     """Whether ``region`` is a county code still in use in or after ``birth_year``."""
     return any(end is None or end >= birth_year for _, end in _county_periods(region))

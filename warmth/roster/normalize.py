@@ -61,6 +61,8 @@ def clean_code(value: str) -> str:
 
 def optional_text(value: str) -> str | None:
     """:func:`clean_text`, with ``None`` for an empty cell."""
+    if not value:
+        return None  # the usual optional cell: clean_text("") is ""
     return clean_text(value) or None
 
 

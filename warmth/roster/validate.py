@@ -254,7 +254,9 @@ class RosterValidator:
         if problems or isinstance(place, list) or isinstance(categories, list):
             return [RowError(row=row_number, field=f, reason=r) for f, r in problems]
         hazards_text = optional_text(raw.get("hazards", ""))
-        return RosterRecord(
+        # Every value below already has its field's type (checked by a test against
+        # validated construction): build the frozen record without validating it again.
+        return RosterRecord.model_construct(
             row=row_number,
             seq=clean_code(raw.get("seq", "")) or None,
             name=name,

@@ -18,9 +18,9 @@ from warmth.domain.entitlements import Entitlement, entitlements
 from warmth.domain.events import EventType, household_stream
 from warmth.domain.plan import AidItem
 from warmth.store import ledger
-from warmth.store.ledger import Fact
+from warmth.store.ledger import BatchFact
 from warmth.store.schema import deliveries, households, objections
-from warmth.store.sql import fetch_all, insert_ignore_tuples
+from warmth.store.sql import fetch_all, insert_values
 
 
 def to_fen(amount: Any) -> int:
@@ -86,7 +86,7 @@ def issue_batch(
         if after is not None:
             held_query = held_query.where(objections.c.person_key > after)
         held = {str(k) for (k,) in fetch_all(conn, held_query)}
-        facts: list[Fact] = []
+        facts: list[BatchFact] = []
         rows: list[tuple[Any, ...]] = []
         for person_key, h_district, community, categories in batch:
             key = str(person_key)
@@ -101,14 +101,16 @@ def issue_batch(
                 found = issues[place] = [_issue(e, h_district, community, at) for e in ents]
             stream = household_stream(campaign_id, key)
             for i in found:
-                facts.append(Fact(stream, f"{campaign_id}:{key}:{i.item}:issued", i.payload))
+                facts.append(BatchFact(stream, f"{campaign_id}:{key}:{i.item}:issued", i.payload))
                 rows.append((campaign_id, key, *i.delivery))
-        appended = ledger.append_facts(conn, campaign_id, EventType.AID_ISSUED, actor, at, facts)
-        insert_ignore_tuples(
+        appended = ledger.append_batch(conn, campaign_id, EventType.AID_ISSUED, actor, at, facts)
+        insert_values(
             conn,
             deliveries,
             DELIVERY_COLUMNS,
             [r for r, f in zip(rows, facts, strict=True) if f.idempotency_key in appended],
+            ignore_existing=True,
+            repeated=("issued_at",),
         )
         return last, len(batch), len(batch) < limit
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from warmth.domain.events import LedgerEvent
 from warmth.store.schema import ledger
+from warmth.store.sql import insert_values
 
 _CHUNK = 500  # bound the size of IN (...) lists
 T = TypeVar("T")
@@ -40,18 +41,44 @@ def existing_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
     return found
 
 
+Fact = tuple[str, str, str, dict[str, Any], str, datetime, str]
+"""A ledger event as plain values, for bulk appends: ``(campaign_id, stream, type,
+payload, actor, at, idempotency_key)`` — the fields of a :class:`LedgerEvent`."""
+
+_COLUMNS = ("campaign_id", "stream", "version", "type", "payload", "actor", "at", "idempotency_key")
+
+
 def append(conn: Connection, events: Sequence[LedgerEvent]) -> list[LedgerEvent]:
     """Append the events whose keys are new; return those appended, in order."""
-    seen = existing_keys(conn, (e.idempotency_key for e in events))
-    fresh: list[LedgerEvent] = []
-    for e in events:
-        if e.idempotency_key not in seen:
-            seen.add(e.idempotency_key)
-            fresh.append(e)
+    fresh = append_facts(
+        conn,
+        [
+            (e.campaign_id, e.stream, e.type, e.payload, e.actor, e.at, e.idempotency_key)
+            for e in events
+        ],
+    )
+    return [events[i] for i in fresh]
+
+
+def append_facts(
+    conn: Connection, facts: Sequence[Fact], *, repeated: Sequence[str] = ("at",)
+) -> list[int]:
+    """:func:`append` for events given as plain :data:`Fact` tuples (bulk work).
+
+    Appends the facts whose keys are new, in order, and returns their indexes in
+    ``facts``. Rows are written in one multi-row insert (see
+    :func:`~warmth.store.sql.insert_values`).
+    """
+    seen = existing_keys(conn, (f[6] for f in facts))
+    fresh: list[int] = []
+    for i, f in enumerate(facts):
+        if f[6] not in seen:
+            seen.add(f[6])
+            fresh.append(i)
     if not fresh:
         return []
     versions: dict[str, int] = {}
-    streams = list(dict.fromkeys(e.stream for e in fresh))
+    streams = list(dict.fromkeys(facts[i][1] for i in fresh))
     for part in chunks(streams):
         rows = conn.execute(
             select(ledger.c.stream, func.max(ledger.c.version))
@@ -59,120 +86,43 @@ def append(conn: Connection, events: Sequence[LedgerEvent]) -> list[LedgerEvent]
             .group_by(ledger.c.stream)
         )
         versions.update((r[0], int(r[1])) for r in rows)
-    records: list[dict[str, Any]] = []
-    for e in fresh:
-        version = versions.get(e.stream, 0) + 1
-        versions[e.stream] = version
-        records.append(
-            {
-                "campaign_id": e.campaign_id,
-                "stream": e.stream,
-                "version": version,
-                "type": e.type,
-                "payload": e.payload,
-                "actor": e.actor,
-                "at": e.at,
-                "idempotency_key": e.idempotency_key,
-            }
-        )
-    conn.execute(ledger.insert(), records)
+    records: list[tuple[Any, ...]] = []
+    for i in fresh:
+        campaign_id, stream, type_, payload, actor, at, key = facts[i]
+        version = versions.get(stream, 0) + 1
+        versions[stream] = version
+        records.append((campaign_id, stream, version, type_, payload, actor, at, key))
+    insert_values(conn, ledger, _COLUMNS, records, repeated=repeated)
     return fresh
 
 
-class Fact(NamedTuple):
-    """One event of a batch for :func:`append_facts`: its stream, key and payload."""
+class BatchFact(NamedTuple):
+    """One event of a batch for :func:`append_batch`: its stream, key and payload."""
 
     stream: str
     idempotency_key: str
     payload: dict[str, Any]
 
 
-def dbapi(conn: Connection) -> Any:
-    """The DB-API connection under ``conn`` (in the same transaction)."""
-    raw = conn.connection.dbapi_connection
-    assert raw is not None, "the connection is closed"
-    return raw
-
-
-def append_facts(
+def append_batch(
     conn: Connection,
     campaign_id: str,
     type_: str,
     actor: str,
     at: datetime,
-    facts: Sequence[Fact],
+    facts: Sequence[BatchFact],
 ) -> set[str]:
-    """:func:`append` for many events of one type, actor and time; the keys appended.
+    """:func:`append_facts` for many events of one type, actor and time; the keys appended.
 
-    The same rows as :func:`append` would write (same versions, same payload text),
-    without a model per event. On SQLite the reads and the insert go through the
-    DB-API cursor in the caller's transaction, with the values bound exactly as
-    SQLAlchemy binds them (its own processors for the payload and the time); a payload
-    object shared by several facts is serialised once.
+    A payload object shared by several facts (one per category set and place in the
+    distribution) is serialised once.
     """
-    if conn.dialect.name != "sqlite":
-        events = [
-            LedgerEvent(
-                campaign_id=campaign_id,
-                stream=f.stream,
-                type=type_,
-                payload=f.payload,
-                actor=actor,
-                at=at,
-                idempotency_key=f.idempotency_key,
-            )
-            for f in facts
-        ]
-        return {e.idempotency_key for e in append(conn, events)}
-    cursor = dbapi(conn).cursor()
-    try:
-        seen: set[str] = set()
-        keys = list(dict.fromkeys(f.idempotency_key for f in facts))
-        for part in chunks(keys):
-            cursor.execute(
-                "SELECT idempotency_key FROM ledger WHERE idempotency_key IN"
-                f" ({','.join('?' * len(part))})",
-                part,
-            )
-            seen.update(r[0] for r in cursor.fetchall())
-        fresh: list[Fact] = []
-        for f in facts:
-            if f.idempotency_key not in seen:
-                seen.add(f.idempotency_key)
-                fresh.append(f)
-        if not fresh:
-            return set()
-        versions: dict[str, int] = {}
-        streams = list(dict.fromkeys(f.stream for f in fresh))
-        for part in chunks(streams):
-            cursor.execute(
-                "SELECT stream, max(version) FROM ledger WHERE stream IN"
-                f" ({','.join('?' * len(part))}) GROUP BY stream",
-                part,
-            )
-            versions.update((r[0], int(r[1])) for r in cursor.fetchall())
-        to_json = ledger.c.payload.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        to_time = ledger.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-        when = to_time(at) if to_time else at
-        texts: dict[int, Any] = {}  # id(payload) -> its bound text; the facts keep them alive
-        records: list[tuple[Any, ...]] = []
-        for f in fresh:
-            version = versions.get(f.stream, 0) + 1
-            versions[f.stream] = version
-            text = texts.get(id(f.payload))
-            if text is None:
-                text = texts[id(f.payload)] = to_json(f.payload) if to_json else f.payload
-            records.append(
-                (campaign_id, f.stream, version, type_, text, actor, when, f.idempotency_key)
-            )
-        cursor.executemany(
-            "INSERT INTO ledger (campaign_id, stream, version, type, payload, actor, at,"
-            " idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            records,
-        )
-        return {f.idempotency_key for f in fresh}
-    finally:
-        cursor.close()
+    fresh = append_facts(
+        conn,
+        [(campaign_id, f.stream, type_, f.payload, actor, at, f.idempotency_key) for f in facts],
+        repeated=("at", "payload"),
+    )
+    return {facts[i].idempotency_key for i in fresh}
 
 
 def events_of(

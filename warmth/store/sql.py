@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import gc
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table
@@ -55,36 +57,101 @@ def fetch_all(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     return list(iter_rows(conn, query))
 
 
-def insert_ignore_tuples(
-    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+def insert_values(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_existing: bool = False,
+    repeated: Collection[str] = (),
 ) -> None:
-    """:func:`insert_ignore` of tuples in ``columns`` order; on SQLite through the DB-API.
+    """Insert rows given as value tuples in ``columns`` order (bulk writes).
 
-    SQLite gets the values as SQLAlchemy would bind them (each column type's bind
-    processor, applied here once per distinct value object: pass the same object for a
-    value repeated on every row, such as a time), in one ``executemany`` in the caller's
-    transaction.
+    The same statement and the same stored values as ``conn.execute(table.insert(),
+    [dict(zip(columns, row)) …])`` (or :func:`insert_ignore` with
+    ``ignore_existing``): on SQLite the statement is compiled once, each value goes
+    through its column type's own bind processor (JSON serialisation, date-times)
+    and the rows go to the driver's ``executemany`` as tuples, without SQLAlchemy's
+    per-row parameter handling. Other dialects take the generic Core path.
+
+    ``repeated`` names columns whose values repeat across rows (a list of
+    categories, a time stamp): their processed form is computed once per distinct
+    value, told apart by ``repr`` (which, unlike ``==``, separates ``1``, ``1.0``
+    and ``True``). Only for values made of built-in types.
     """
     if not rows:
         return
+    names = list(columns)
     if conn.dialect.name != "sqlite":
-        insert_ignore(conn, table, [dict(zip(columns, r, strict=True)) for r in rows])
+        dicts = [dict(zip(names, row, strict=True)) for row in rows]
+        if ignore_existing:
+            insert_ignore(conn, table, dicts)
+        else:
+            conn.execute(table.insert(), dicts)
         return
+    stmt = sqlite.insert(table)
+    if ignore_existing:
+        keys = [c.name for c in table.primary_key.columns]
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
+    if list(compiled.positiontup or ()) != names:  # pragma: no cover - a guard, never seen
+        raise RuntimeError(f"unexpected parameter order for {table.name}: {compiled.positiontup}")
+    dialect = conn.dialect
     processors = [
-        (n, p)
-        for n, name in enumerate(columns)
-        if (p := table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
-        is not None
+        (i, p)
+        for i, name in enumerate(names)
+        if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
-    for n, p in processors:
-        distinct = {id(r[n]): r[n] for r in rows}
-        bound = {key: p(value) for key, value in distinct.items()}
-        rows = [(*r[:n], bound[id(r[n])], *r[n + 1 :]) for r in rows]
-    keys = ", ".join(c.name for c in table.primary_key.columns)
-    raw = conn.connection.dbapi_connection
-    assert raw is not None, "the connection is closed"
-    raw.executemany(
-        f"INSERT INTO {table.name} ({', '.join(columns)})"
-        f" VALUES ({', '.join('?' * len(columns))}) ON CONFLICT ({keys}) DO NOTHING",
-        rows,
-    )
+    params: list[tuple[Any, ...]]
+    if processors:
+        params = []
+        memo = [_memoized(p) if names[i] in repeated else p for i, p in processors]
+        steps = [(i, m) for (i, _), m in zip(processors, memo, strict=True)]
+        for row in rows:
+            values = list(row)
+            for i, process in steps:
+                values[i] = process(values[i])
+            params.append(tuple(values))
+    else:
+        params = [tuple(row) for row in rows]
+    conn.exec_driver_sql(str(compiled), params)
+
+
+def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    # Rows stay alive for the whole insert, so an object's id is a safe first key:
+    # a payload shared by thousands of rows is looked at once, not repr'd per row.
+    by_id: dict[int, Any] = {}
+    cache: dict[str, Any] = {}
+
+    def memoized(value: Any) -> Any:
+        found = by_id.get(id(value), by_id)
+        if found is not by_id:
+            return found
+        key = repr(value)
+        found = cache.get(key, cache)
+        if found is cache:
+            found = cache[key] = process(value)
+        by_id[id(value)] = found
+        return found
+
+    return memoized
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector during bulk work on many small acyclic objects.
+
+    An import or a registration batch keeps thousands of rows (dicts, tuples,
+    strings) alive at once; the collector would walk them, and the objects of every
+    loaded module, again and again to find cycles that are not there. Reference
+    counting still frees everything; the collector is switched back on afterwards
+    if it was on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

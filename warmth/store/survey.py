@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, tuple_, update
 
-from warmth.domain.events import EventType, LedgerEvent, household_stream
+from warmth.domain.events import EventType, household_stream
 from warmth.store import ledger
 from warmth.store.schema import households, roster_imports, roster_staging
+from warmth.store.sql import insert_values, paused_gc
 
 same_import = (roster_imports.c.campaign_id == roster_staging.c.campaign_id) & (
     roster_imports.c.import_id == roster_staging.c.import_id
@@ -60,7 +61,7 @@ def register_batch(
     Returns the cursor after the batch, how many distinct households the batch's
     rows belong to (read back from the store), and whether the district is done.
     """
-    with engine.begin() as conn:
+    with paused_gc(), engine.begin() as conn:
         query = (
             select(
                 roster_staging.c.person_key,
@@ -96,35 +97,38 @@ def register_batch(
                 current[row.person_key] = dict(row._mapping)
         new_rows: dict[str, dict[str, Any]] = {}
         changed: set[str] = set()
-        events: list[LedgerEvent] = []
+        events: list[ledger.Fact] = []
+        registered, merged = EventType.HOUSEHOLD_REGISTERED, EventType.HOUSEHOLD_MERGED
         for s in staged:
             record = s.record
+            key = s.person_key
             source = {
                 "unit": record.get("reporting_unit") or "",
                 "categories": list(record["categories"]),
                 "import_id": s.import_id,
                 "row": s.row,
             }
-            stream = household_stream(campaign_id, s.person_key)
-            existing = current.get(s.person_key)
+            stream = household_stream(campaign_id, key)
+            existing = current.get(key)
             if existing is None:
-                household = _household_row(campaign_id, s.person_key, record, source, at)
-                current[s.person_key] = new_rows[s.person_key] = household
+                household = _household_row(campaign_id, key, record, source, at)
+                current[key] = new_rows[key] = household
+                payload = {
+                    "district": household["district"],
+                    "street": household["street"],
+                    "community": household["community"],
+                    "categories": household["categories"],
+                    "source": source,
+                }
                 events.append(
-                    LedgerEvent(
-                        campaign_id=campaign_id,
-                        stream=stream,
-                        type=EventType.HOUSEHOLD_REGISTERED,
-                        payload={
-                            "district": household["district"],
-                            "street": household["street"],
-                            "community": household["community"],
-                            "categories": household["categories"],
-                            "source": source,
-                        },
-                        actor=actor,
-                        at=at,
-                        idempotency_key=f"{campaign_id}:{s.person_key}:registered",
+                    (
+                        campaign_id,
+                        stream,
+                        registered,
+                        payload,
+                        actor,
+                        at,
+                        f"{campaign_id}:{key}:registered",
                     )
                 )
                 continue
@@ -134,22 +138,28 @@ def register_batch(
                 continue  # reported again with nothing new: nothing changes
             existing["categories"] = [*existing["categories"], *added]
             existing["sources"] = [*existing["sources"], source]
-            if s.person_key not in new_rows:
-                changed.add(s.person_key)
+            if key not in new_rows:
+                changed.add(key)
             events.append(
-                LedgerEvent(
-                    campaign_id=campaign_id,
-                    stream=stream,
-                    type=EventType.HOUSEHOLD_MERGED,
-                    payload={"added_categories": added, "source": source},
-                    actor=actor,
-                    at=at,
-                    idempotency_key=f"{campaign_id}:{s.person_key}:merged:{s.import_id}:{s.row}",
+                (
+                    campaign_id,
+                    stream,
+                    merged,
+                    {"added_categories": added, "source": source},
+                    actor,
+                    at,
+                    f"{campaign_id}:{key}:merged:{s.import_id}:{s.row}",
                 )
             )
-        ledger.append(conn, events)
+        ledger.append_facts(conn, events)
         if new_rows:
-            conn.execute(households.insert(), list(new_rows.values()))
+            insert_values(
+                conn,
+                households,
+                _HOUSEHOLD_COLUMNS,
+                [tuple(h.values()) for h in new_rows.values()],
+                repeated=("categories", "hazards", "extra", "registered_at"),
+            )
         for key in changed:
             conn.execute(
                 update(households)
@@ -159,6 +169,29 @@ def register_batch(
         last = staged[-1]
         cursor = encode_cursor(last.person_key, last.import_id, last.row)
         return cursor, len(keys), len(staged) < limit
+
+
+_HOUSEHOLD_COLUMNS = (
+    "campaign_id",
+    "person_key",
+    "name",
+    "id_number",
+    "phone",
+    "district",
+    "street",
+    "community",
+    "address",
+    "categories",
+    "sources",
+    "household_size",
+    "needs",
+    "hazards",
+    "note",
+    "extra",
+    "responsible_unit",
+    "registered_at",
+)
+"""The columns :func:`_household_row` fills, in its order."""
 
 
 def _household_row(
