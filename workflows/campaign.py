@@ -23,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
         Activities,
         BudgetDecision,
         BudgetOutcome,
-        BudgetReport,
         CampaignInput,
         CampaignProgress,
         CampaignRef,
@@ -32,10 +31,8 @@ with workflow.unsafe.imports_passed_through():
         DeadlineMove,
         DeadlineMoved,
         DecisionRecord,
-        DistrictsAt,
         GateDecision,
         GateOutcome,
-        LodgeObjectionInput,
         Notification,
         NotificationResult,
         Objection,
@@ -46,17 +43,11 @@ with workflow.unsafe.imports_passed_through():
         PhaseSchedule,
         PhaseState,
         PhaseStatus,
-        RecordBudgetDecision,
         RecordDeadlineMove,
-        ReportRequest,
-        ReportWritten,
-        ResolveObjectionInput,
         RosterSubmission,
         SettleImportInput,
         SubmissionAck,
         SummaryTotals,
-        SweepInput,
-        SweepResult,
         UrgentCaseDecision,
         UrgentCaseRequest,
     )
@@ -65,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
     from warmth.domain.urgent import UrgentCaseState
 
 from workflows.followup_gate import open_cases_allowed
+from workflows.followup_work import FOLLOWUP_WORK, FollowupWork
 from workflows.gate import (
     decided_by,
     escalation_recipients,
@@ -73,12 +65,9 @@ from workflows.gate import (
     require_identity,
     targets,
 )
-from workflows.options import LONG, QUICK, notify_options
+from workflows.options import QUICK, notify_options
+from workflows.payment_gate import PaymentGate
 from workflows.urgent import UrgentCases
-
-# Follow-up work (issue 5): the reminder sweep, the follow-up gate's open cases, weekly
-# progress reports and the final report. Histories from before it replay without them.
-FOLLOWUP_WORK = "followup-work"
 
 # Workflow type names of the phase children (see each phase module's @workflow.defn).
 PHASE_WORKFLOWS = {
@@ -109,16 +98,9 @@ class CampaignWorkflow:
         self._schedules: dict[Phase, PhaseSchedule] = {s.phase: s for s in inp.phases}
         self._moves = 0  # bumped by every deadline move: waits recompute their instants
         self._failed_notifications = 0
-        self._budget: BudgetReport | None = None
-        self._budget_round = 0
-        self._budget_decision: BudgetOutcome | None = None
-        self._notice_until: datetime | None = None
-        self._objections: dict[str, str] = {}  # person key -> pending | upheld | dismissed
-        self._objection_district: dict[str, str] = {}
+        self._payment = PaymentGate(inp)  # budget gate, public notice, objections
         self._completed = False
-        self._work_recorded = 0  # bumped by the work_recorded signal: sweep again now
-        self._open_verification: dict[str, int] = {}
-        self._reports: list[str] = []
+        self._followup = FollowupWork(inp)  # reminder sweep, hazards, reports
         self._final_report: str | None = None
         self._urgent = UrgentCases(inp)  # urgent cases (临时救助), see workflows/urgent.py
 
@@ -126,7 +108,7 @@ class CampaignWorkflow:
     async def run(self, inp: CampaignInput) -> CampaignResult:
         weekly = asyncio.create_task(self._weekly_dispatch())
         sweep = (
-            asyncio.create_task(self._followup_sweeps())
+            asyncio.create_task(self._followup.sweeps(lambda: self._completed))
             if workflow.patched(FOLLOWUP_WORK)
             else None
         )
@@ -145,24 +127,25 @@ class CampaignWorkflow:
             if phase == Phase.SURVEY:
                 await self._collect_rosters(schedule)
             if phase == Phase.DISTRIBUTE:
-                await self._budget_gate(schedule)
-                await self._public_notice(schedule)
+                self._state[phase] = "budget_review"
+                await self._payment.budget_gate(schedule, self._notify, self._sleep_until)
+                self._state[phase] = "public_notice"
+                await self._payment.public_notice(self._sleep_until)
             todo, comment = list(inp.districts), ""
             while todo:
                 self._rounds[phase] += 1
                 self._state[phase] = "working"
                 result = await self._run_phase(schedule, self._rounds[phase], todo, comment)
-                if phase == Phase.DISTRIBUTE and self._objections:
+                if phase == Phase.DISTRIBUTE and self._payment.objections:
                     # Held households wait for their objections; the released get paid.
                     self._state[phase] = "awaiting_objections"
                     await workflow.wait_condition(
                         lambda: (
-                            "pending" not in self._objections.values()
-                            and workflow.all_handlers_finished()
+                            self._payment.objections_settled() and workflow.all_handlers_finished()
                         )
                     )
                     self._state[phase] = "working"
-                    if "dismissed" in self._objections.values():
+                    if self._payment.any_released():
                         result = await self._run_phase(
                             schedule, self._rounds[phase], todo, comment, tag="released"
                         )
@@ -179,16 +162,7 @@ class CampaignWorkflow:
                     await self._reopen_survey(schedule, todo)
             self._state[phase] = "approved"
             if phase == Phase.MOBILIZE and workflow.patched(FOLLOWUP_WORK):
-                # Cadres are assigned now: the survey's hazards become their tasks.
-                await workflow.execute_activity(
-                    Activities.OPEN_RECTIFICATIONS,
-                    DistrictsAt(
-                        campaign_id=inp.campaign_id, districts=inp.districts, at=workflow.now()
-                    ),
-                    result_type=int,
-                    **LONG,
-                )
-                self._work_recorded += 1
+                await self._followup.open_rectifications()
         self._current = None
         self._completed = True
         # Urgent cases still open are decided (and paid) before the campaign closes.
@@ -196,7 +170,7 @@ class CampaignWorkflow:
             lambda: workflow.all_handlers_finished() and self._urgent.settled()
         )
         if workflow.patched(FOLLOWUP_WORK):  # kept last: it includes every urgent payment
-            self._final_report = await self._write_report("final")
+            self._final_report = await self._followup.write_report("final")
         assert self._summary is not None  # the summarize phase always produces it
         return CampaignResult(
             campaign_id=inp.campaign_id, summary=self._summary, final_report=self._final_report
@@ -294,94 +268,29 @@ class CampaignWorkflow:
     @workflow.update(name="decide_budget")
     async def decide_budget(self, decision: BudgetDecision) -> BudgetOutcome:
         """The city supervisor lets an overrun budget be paid (or sends it back)."""
-        self._check_budget_open(decision)
-        outcome = BudgetOutcome(
-            round=self._budget_round,
-            approved=decision.approve,
-            decided_by=decision.user,
-            decided_at=workflow.now(),
-            comment=decision.comment,
-        )
-        self._budget_decision = outcome
-        overrun = self._budget.overrun if self._budget else []
-        await workflow.execute_activity(
-            Activities.RECORD_BUDGET_DECISION,
-            RecordBudgetDecision(
-                campaign_id=self._inp.campaign_id,
-                outcome=outcome,
-                shortfall={s.source: str(s.shortfall) for s in overrun},
-            ),
-            **QUICK,
-        )
-        return outcome
+        return await self._payment.decide_budget(decision)
 
     @decide_budget.validator
     def _validate_budget(self, decision: BudgetDecision) -> None:
-        self._check_budget_open(decision)
-        require_identity(decision.user, "approve", [self._inp.scope])
-
-    def _check_budget_open(self, decision: BudgetDecision) -> None:
-        if self._budget_round == 0 or self._budget_decision is not None:
-            raise ApplicationError("no budget decision is awaited", type="GateNotOpen")
-        if not decision.approve and not decision.comment.strip():
-            raise ApplicationError("a rejection needs a comment", type="CommentRequired")
+        self._payment.validate_budget(decision)
 
     @workflow.update(name="lodge_objection")
     async def lodge_objection(self, objection: Objection) -> str:
         """An objection (异议) during the public notice holds the named household."""
-        self._check_objection(objection)
-        self._objections[objection.person_key] = "pending"
-        self._objection_district[objection.person_key] = objection.district
-        district: str = await workflow.execute_activity(
-            Activities.LODGE_OBJECTION,
-            LodgeObjectionInput(campaign_id=self._inp.campaign_id, objection=objection),
-            result_type=str,
-            **QUICK,
-        )
-        return district
+        return await self._payment.lodge_objection(objection)
 
     @lodge_objection.validator
     def _validate_objection(self, objection: Objection) -> None:
-        self._check_objection(objection)
-        require_identity(objection.user, "change", [objection.district])
-
-    def _check_objection(self, objection: Objection) -> None:
-        if self._notice_until is None:
-            raise ApplicationError("no public notice is open for objections", type="NoticeClosed")
-        if objection.person_key in self._objections:
-            raise ApplicationError(
-                "an objection about this household is already on record",
-                type="DuplicateObjection",
-            )
-        if not objection.reason.strip():
-            raise ApplicationError("an objection needs a reason", type="ReasonRequired")
+        self._payment.validate_objection(objection)
 
     @workflow.update(name="resolve_objection")
     async def resolve_objection(self, resolution: ObjectionResolution) -> str:
         """The district supervisor upholds (removed) or dismisses (released) an objection."""
-        self._check_resolution(resolution)
-        self._objections[resolution.person_key] = "upheld" if resolution.uphold else "dismissed"
-        status: str = await workflow.execute_activity(
-            Activities.RESOLVE_OBJECTION,
-            ResolveObjectionInput(campaign_id=self._inp.campaign_id, resolution=resolution),
-            result_type=str,
-            **QUICK,
-        )
-        return status
+        return await self._payment.resolve_objection(resolution)
 
     @resolve_objection.validator
     def _validate_resolution(self, resolution: ObjectionResolution) -> None:
-        self._check_resolution(resolution)
-        district = self._objection_district[resolution.person_key]
-        require_identity(resolution.user, "approve", [district])
-
-    def _check_resolution(self, resolution: ObjectionResolution) -> None:
-        if self._objections.get(resolution.person_key) != "pending":
-            raise ApplicationError(
-                "no pending objection about this household", type="NoPendingObjection"
-            )
-        if not resolution.resolution.strip():
-            raise ApplicationError("a resolution needs a reason", type="ReasonRequired")
+        self._payment.validate_resolution(resolution)
 
     @workflow.update(name="submit_roster")
     async def submit_roster(self, submission: RosterSubmission) -> SubmissionAck:
@@ -429,7 +338,7 @@ class CampaignWorkflow:
     @workflow.signal(name="work_recorded")
     def work_recorded(self) -> None:
         """Follow-up work (a case, a hazard) was recorded: sweep for reminders now."""
-        self._work_recorded += 1
+        self._followup.work_recorded()
 
     @workflow.update(name="open_urgent_case")
     async def open_urgent_case(self, request: UrgentCaseRequest) -> UrgentCaseState:
@@ -475,13 +384,13 @@ class CampaignWorkflow:
                 for s in self._schedules.values()
             ],
             counts=self._counts,
-            failed_notifications=self._failed_notifications,
-            budget=self._budget,
-            budget_gate_open=self._budget_round > 0 and self._budget_decision is None,
-            notice_until=self._notice_until,
-            objections=dict(self._objections),
-            open_verification=dict(self._open_verification),
-            reports=list(self._reports),
+            failed_notifications=self._failed_notifications + self._followup.failed,
+            budget=self._payment.budget,
+            budget_gate_open=self._payment.budget_gate_open,
+            notice_until=self._payment.notice_until,
+            objections=dict(self._payment.objections),
+            open_verification=dict(self._followup.open_verification),
+            reports=list(self._followup.reports),
         )
 
     # ---- steps ---------------------------------------------------------------------------------
@@ -576,54 +485,6 @@ class CampaignWorkflow:
         finally:
             self._waiting_until = None
 
-    async def _budget_gate(self, schedule: PhaseSchedule) -> None:
-        """Nothing is paid until the money fits the budget or the city supervisor accepts it."""
-        while True:
-            self._state[Phase.DISTRIBUTE] = "budget_review"
-            self._budget = await workflow.execute_activity(
-                Activities.BUDGET_CHECK,
-                CampaignRef(campaign_id=self._inp.campaign_id),
-                result_type=BudgetReport,
-                **LONG,
-            )
-            if not self._budget.overrun:
-                return
-            self._budget_round += 1
-            self._budget_decision = None
-            city = [s.id for s in self._inp.supervisors if scope_covers(s.scope, self._inp.scope)]
-            await self._notify(
-                "budget_overrun",
-                city,
-                f"{self._inp.campaign_id}:budget:{self._budget_round}",
-                schedule,
-                shortfall="；".join(
-                    f"{s.source} 缺口 {s.shortfall} 元（"
-                    + "、".join(f"{d} {v}" for d, v in s.by_district.items())
-                    + "）"
-                    for s in self._budget.overrun
-                ),
-            )
-            await workflow.wait_condition(lambda: self._budget_decision is not None)
-            await workflow.wait_condition(workflow.all_handlers_finished)
-            if self._budget_decision is not None and self._budget_decision.approved:
-                return
-            # Sent back: corrections (objections upheld, a revised budget) in the window.
-            await self._sleep_until(workflow.now() + schedule.approval_window)
-
-    async def _public_notice(self, schedule: PhaseSchedule) -> None:
-        """Post the list (公示) for the notice period; objections hold households meanwhile."""
-        self._state[Phase.DISTRIBUTE] = "public_notice"
-        await workflow.execute_activity(
-            Activities.POST_NOTICE,
-            CampaignRef(campaign_id=self._inp.campaign_id),
-            result_type=list[str],
-            **LONG,
-        )
-        self._notice_until = workflow.now() + self._inp.notice_period
-        await self._sleep_until(self._notice_until)
-        self._notice_until = None
-        await workflow.wait_condition(workflow.all_handlers_finished)
-
     async def _remind_unconfirmed(self, key: str, *, above: bool = False) -> None:
         """Deliveries not yet confirmed, per community, to each district's supervisor.
 
@@ -658,8 +519,8 @@ class CampaignWorkflow:
             phase = self._schedules[self._current or Phase.SUMMARIZE]
             report = ""
             if workflow.patched(FOLLOWUP_WORK):
-                self._work_recorded += 1  # a weekly sweep, should a signal have been lost
-                report = await self._write_report("progress", week) or ""
+                self._followup.work_recorded()  # a weekly sweep, should a signal have been lost
+                report = await self._followup.write_report("progress", week) or ""
             for sup in self._inp.supervisors:
                 mine = {d: c for d, c in self._counts.items() if scope_covers(sup.scope, d)}
                 lines = [
@@ -676,60 +537,6 @@ class CampaignWorkflow:
                     summary="\n".join(lines),
                 )
             at += timedelta(days=7)
-
-    async def _followup_sweeps(self) -> None:
-        """Remind and escalate open follow-up work, sweeping when something falls due.
-
-        The store holds the work; the sweep returns the next instant anything falls due,
-        and the ``work_recorded`` signal (or the weekly dispatch) wakes it early. With no
-        open work it sleeps until signalled, so the history grows with the work only.
-        """
-        since = workflow.now()
-        while not self._completed:
-            until, seen = workflow.now(), self._work_recorded
-            next_at: datetime | None = None
-            try:
-                result: SweepResult = await workflow.execute_activity(
-                    Activities.FOLLOWUP_SWEEP,
-                    SweepInput(campaign_id=self._inp.campaign_id, since=since, until=until),
-                    result_type=SweepResult,
-                    **notify_options(self._inp.notification_retry),
-                )
-                self._failed_notifications += result.failed
-                self._open_verification = result.open_verification
-                next_at = result.next_at
-            except ActivityError:
-                self._failed_notifications += 1
-                workflow.logger.warning("follow-up sweep failed", extra={"until": str(until)})
-            since = until
-
-            def woken(seen: int = seen) -> bool:
-                return self._work_recorded != seen or self._completed
-
-            if next_at is None:
-                await workflow.wait_condition(woken)
-            else:
-                await decided_by(next_at, woken)
-
-    async def _write_report(self, kind: str, week: int = 0) -> str | None:
-        """Write a progress or the final report (files in the worker's output directory)."""
-        try:
-            written: ReportWritten = await workflow.execute_activity(
-                Activities.WRITE_REPORT,
-                ReportRequest(
-                    campaign_id=self._inp.campaign_id,
-                    kind="final" if kind == "final" else "progress",
-                    week=week,
-                    as_of=workflow.now(),
-                ),
-                result_type=ReportWritten,
-                **LONG,
-            )
-        except ActivityError:
-            workflow.logger.warning("report not written", extra={"kind": kind, "week": week})
-            return None
-        self._reports.append(written.directory)
-        return written.directory
 
     async def _reopen_survey(self, schedule: PhaseSchedule, districts: list[str]) -> None:
         """Districts sent back take corrected rosters for the approval window, then re-register.
