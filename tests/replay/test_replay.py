@@ -1,6 +1,8 @@
 """Histories replay without non-determinism: fresh ones from a run, and the saved ones.
 
-Set WARMTH_SAVE_HISTORIES=1 to refresh ``histories/`` after a deliberate, patched change.
+Each set in ``histories/<name>/`` was saved from one version of the workflows
+(``v1``: before follow-up work; ``v2``: with it). After a deliberate, patched change,
+save a new set with ``WARMTH_SAVE_HISTORIES=<name>``; keep the old ones.
 """
 
 from __future__ import annotations
@@ -81,17 +83,18 @@ async def test_histories_of_a_campaign_with_a_rework_round_replay(
     ]
     assert failures == [None] * 7
 
-    if os.environ.get("WARMTH_SAVE_HISTORIES") == "1":
-        HISTORIES.mkdir(exist_ok=True)
+    if save := os.environ.get("WARMTH_SAVE_HISTORIES"):
+        folder = HISTORIES / save
+        folder.mkdir(parents=True, exist_ok=True)
         for h in histories:
             name = h.workflow_id.replace(":", "_") + ".json"
-            (HISTORIES / name).write_text(h.to_json(), encoding="utf-8")
+            (folder / name).write_text(h.to_json(), encoding="utf-8")
 
 
 async def test_saved_histories_still_replay() -> None:
     """Histories saved from earlier versions: a change that breaks them needs workflow.patched."""
-    files = sorted(HISTORIES.glob("*.json"))
-    assert files, "no saved histories: run with WARMTH_SAVE_HISTORIES=1 once"
+    files = sorted(HISTORIES.rglob("*.json"))
+    assert {f.parent.name for f in files} >= {"v1", "v2"}, "a saved set is missing"
     histories = [
         WorkflowHistory.from_json(f.stem, json.loads(f.read_text(encoding="utf-8"))) for f in files
     ]
