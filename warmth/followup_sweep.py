@@ -136,7 +136,7 @@ def sweep(
                 "campaign": plan.name,
                 "phase": "回访核查",
                 "jurisdiction": _jurisdiction(plan, items),
-                "summary": "\n".join(_line(d.work, d.escalation, zone) for d in items),
+                "summary": _summary(items, zone),
             },
             idempotency_key=(
                 f"{campaign_id}:followup:{kind}:{'escalation' if late else 'reminder'}"
@@ -161,6 +161,18 @@ def sweep(
         outbox.finish(engine, note.idempotency_key, now())
         outcome.sent += 1
     return outcome
+
+
+MAX_LINES = 20
+"""Items listed in one message; the rest are counted (an SMS or a robot message must
+stay short, and the full list is in `warmth hazard list` / `warmth verify list`)."""
+
+
+def _summary(items: Sequence[Due], zone: ZoneInfo) -> str:
+    lines = [_line(d.work, d.escalation, zone) for d in items[:MAX_LINES]]
+    if len(items) > MAX_LINES:
+        lines.append(f"……共 {len(items)} 项，其余 {len(items) - MAX_LINES} 项见系统清单")
+    return "\n".join(lines)
 
 
 def _jurisdiction(plan: CampaignPlan, items: Sequence[Due]) -> str:

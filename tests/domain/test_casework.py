@@ -71,3 +71,15 @@ def test_a_repeated_window_gives_the_same_answer_and_an_empty_one_nothing() -> N
 
 def test_nothing_open_means_no_next_instant() -> None:
     assert next_instant([], OFFSETS, DAY, T0) is None
+
+
+def test_a_long_list_is_cut_to_the_first_items_and_counted() -> None:
+    from zoneinfo import ZoneInfo
+
+    from warmth.domain.casework import Due
+    from warmth.followup_sweep import MAX_LINES, _summary
+
+    items = [Due(work(), 0) for _ in range(MAX_LINES + 5)]
+    text = _summary(items, ZoneInfo("Asia/Shanghai"))
+    assert len(text.splitlines()) == MAX_LINES + 1
+    assert text.splitlines()[-1].startswith(f"……共 {MAX_LINES + 5} 项")
