@@ -34,6 +34,8 @@ class FollowupActivities:
         """Remind and escalate open follow-up work; a failing channel is retried, then counted."""
         engine = self._ctx.engine
         plan = get_plan(engine, inp.campaign_id)
+        for district in inp.open_survey_hazards:  # idempotent: a retry opens nothing twice
+            open_survey_rectifications(engine, inp.campaign_id, district, "system", inp.until)
         out = sweep(engine, self._channel, plan, inp.campaign_id, inp.since, inp.until, utcnow)
         info = activity.info()
         if out.failed and info.attempt < 5:
@@ -47,14 +49,7 @@ class FollowupActivities:
             sent=out.sent,
             failed=len(out.failed),
             open_verification=out.open_by_district,
-        )
-
-    @activity.defn(name=Activities.OPEN_RECTIFICATIONS)
-    def open_rectifications(self, inp: DistrictsAt) -> int:
-        """Hazards found in the survey become rectification tasks for the households' cadres."""
-        return sum(
-            open_survey_rectifications(self._ctx.engine, inp.campaign_id, d, inp.actor, inp.at)
-            for d in inp.districts
+            hazards_opened=bool(inp.open_survey_hazards),
         )
 
     @activity.defn(name=Activities.OPEN_VERIFICATION)
@@ -67,6 +62,10 @@ class FollowupActivities:
         """Write a progress (weekly) or final report and keep its files' hashes in the ledger."""
         engine = self._ctx.engine
         name = "final" if inp.kind == "final" else f"week-{inp.week:02d}"
+        key = f"{inp.campaign_id}:report:{name}"
+        kept = ledger.event_by_key(engine, key)
+        if kept is not None:  # written before this retry: keep those files and hashes
+            return ReportWritten(directory=kept.payload["directory"], files=kept.payload["files"])
         out_dir = self._ctx.output_dir / inp.campaign_id / "reports" / name
         files = write_campaign_report(
             engine,
@@ -84,6 +83,6 @@ class FollowupActivities:
             {"kind": inp.kind, "week": inp.week, "directory": str(out_dir), "files": files},
             "system",
             utcnow(),
-            f"{inp.campaign_id}:report:{name}",
+            key,
         )
         return ReportWritten(directory=str(out_dir), files=files)

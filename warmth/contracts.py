@@ -62,6 +62,8 @@ class CampaignInput(_Msg):
     first_weekly_dispatch: datetime | None = None  # then every 7 days until the end
     notice_period: timedelta = timedelta(days=7)  # 公示期
     notification_retry: timedelta = timedelta(seconds=30)
+    sweep_every: timedelta = timedelta(days=1)  # follow-up sweep: new work found within
+    sweep_grid: timedelta = timedelta(hours=1)  # reminder instants rounded up to it
     batch_size: int = 1000
     max_batches_per_run: int | None = Field(
         default=None, description="continue-as-new after this many batches (tests force it)"
@@ -241,7 +243,7 @@ class PhaseStatus(_Msg):
 class CampaignProgress(_Msg):
     campaign_id: str
     name: str
-    status: Literal["running", "completed"]
+    status: Literal["running", "closing", "completed"]  # closing: final report, urgent cases
     phase: Phase | None
     waiting_until: datetime | None
     open_gate: OpenGate | None
@@ -346,6 +348,9 @@ class SweepInput(_Msg):
     campaign_id: str
     since: datetime
     until: datetime
+    # Once mobilization is approved: open the survey's hazards as rectification tasks
+    # in these districts first (idempotent; repeated until a sweep reports it done).
+    open_survey_hazards: list[str] = Field(default_factory=list)
 
 
 class SweepResult(_Msg):
@@ -353,6 +358,7 @@ class SweepResult(_Msg):
     sent: int
     failed: int
     open_verification: dict[str, int]  # district -> open verification cases
+    hazards_opened: bool = False  # the survey's hazards are rectification tasks now
 
 
 class DistrictsAt(_Msg):
@@ -414,7 +420,6 @@ class Activities:
     RESOLVE_OBJECTION = "distribute.resolve_objection"
     NOTIFY = "notify.send"
     FOLLOWUP_SWEEP = "followup.sweep"
-    OPEN_RECTIFICATIONS = "followup.open_rectifications"
     OPEN_VERIFICATION = "followup.open_verification"
     WRITE_REPORT = "reports.write"
     OPEN_URGENT_CASE = "urgent.open_case"

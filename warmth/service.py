@@ -88,6 +88,8 @@ def campaign_input(
         first_weekly_dispatch=plan.first_weekly_dispatch(),
         notice_period=plan.notice_window,
         notification_retry=plan.notification_retry,
+        sweep_every=plan.cases.sweep_every,
+        sweep_grid=plan.cases.sweep_grid,
         batch_size=batch_size,
         max_batches_per_run=max_batches_per_run,
         urgent=None

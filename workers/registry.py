@@ -80,7 +80,6 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
         notes.notify,
         followup.sweep,
         followup.open_verification,
-        followup.open_rectifications,
         followup.write_report,
         urgent.open_case,
         urgent.record_decision,

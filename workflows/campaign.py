@@ -99,6 +99,7 @@ class CampaignWorkflow:
         self._moves = 0  # bumped by every deadline move: waits recompute their instants
         self._failed_notifications = 0
         self._payment = PaymentGate(inp)  # budget gate, public notice, objections
+        self._closing = False  # all phases done: the final report and urgent cases remain
         self._completed = False
         self._followup = FollowupWork(inp)  # reminder sweep, hazards, reports
         self._final_report: str | None = None
@@ -162,9 +163,9 @@ class CampaignWorkflow:
                     await self._reopen_survey(schedule, todo)
             self._state[phase] = "approved"
             if phase == Phase.MOBILIZE and workflow.patched(FOLLOWUP_WORK):
-                await self._followup.open_rectifications()
+                self._followup.open_survey_hazards()
         self._current = None
-        self._completed = True
+        self._closing = True
         # Urgent cases still open are decided (and paid) before the campaign closes.
         await workflow.wait_condition(
             lambda: workflow.all_handlers_finished() and self._urgent.settled()
@@ -172,6 +173,7 @@ class CampaignWorkflow:
         if workflow.patched(FOLLOWUP_WORK):  # kept last: it includes every urgent payment
             self._final_report = await self._followup.write_report("final")
         assert self._summary is not None  # the summarize phase always produces it
+        self._completed = True
         return CampaignResult(
             campaign_id=inp.campaign_id, summary=self._summary, final_report=self._final_report
         )
@@ -184,8 +186,9 @@ class CampaignWorkflow:
         districts = targets(decision, self._gate, self._supervisors)
         open_cases: list[str] = []
         if decision.gate == Phase.FOLLOWUP and decision.approve and workflow.patched(FOLLOWUP_WORK):
-            open_cases = await open_cases_allowed(self._inp.campaign_id, districts, decision)
+            found = await open_cases_allowed(self._inp.campaign_id, districts, decision)
             districts = targets(decision, self._gate, self._supervisors)  # after the await
+            open_cases = sorted(c for d in districts for c in found.get(d, []))
         gate = self._gate
         assert gate is not None
         outcome = GateOutcome(
@@ -343,11 +346,11 @@ class CampaignWorkflow:
     @workflow.update(name="open_urgent_case")
     async def open_urgent_case(self, request: UrgentCaseRequest) -> UrgentCaseState:
         """Raise an urgent case (临时救助); a repeated request returns the same case."""
-        return await self._urgent.open(request, self._completed)
+        return await self._urgent.open(request, self._closing)
 
     @open_urgent_case.validator
     def _validate_urgent_case(self, request: UrgentCaseRequest) -> None:
-        self._urgent.validate_open(request, self._completed)
+        self._urgent.validate_open(request, self._closing)
 
     @workflow.update(name="decide_urgent_case")
     async def decide_urgent_case(self, decision: UrgentCaseDecision) -> UrgentCaseState:
@@ -367,7 +370,7 @@ class CampaignWorkflow:
         return CampaignProgress(
             campaign_id=self._inp.campaign_id,
             name=self._inp.name,
-            status="completed" if self._completed else "running",
+            status=("completed" if self._completed else "closing" if self._closing else "running"),
             phase=self._current,
             waiting_until=self._waiting_until,
             open_gate=self._gate if self._gate is not None and self._gate.pending else None,
@@ -513,7 +516,7 @@ class CampaignWorkflow:
         """周调度: each week each supervisor hears the progress of their jurisdiction."""
         at = self._inp.first_weekly_dispatch
         week = 0
-        while at is not None and not self._completed:
+        while at is not None and not self._closing:
             await workflow.sleep(max(at - workflow.now(), timedelta(0)))
             week += 1
             phase = self._schedules[self._current or Phase.SUMMARIZE]

@@ -16,8 +16,8 @@ from workflows.options import QUICK
 
 async def open_cases_allowed(
     campaign_id: str, districts: list[str], decision: GateDecision
-) -> list[str]:
-    """The open cases of ``districts`` the decision closes with; refuses unlisted ones."""
+) -> dict[str, list[str]]:
+    """District -> the open cases the decision closes it with; refuses unlisted ones."""
     found: dict[str, list[str]] = await workflow.execute_activity(
         Activities.OPEN_VERIFICATION,
         DistrictsAt(campaign_id=campaign_id, districts=districts, at=workflow.now()),
@@ -35,4 +35,4 @@ async def open_cases_allowed(
             type="OpenCases",
             non_retryable=True,
         )
-    return sorted(c for cases in found.values() for c in cases)
+    return found

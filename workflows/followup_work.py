@@ -3,12 +3,18 @@
 Kept out of the campaign workflow class, which holds one :class:`FollowupWork` and
 delegates to it. The store holds the work (verification cases, rectification tasks);
 the workflow carries only the next instant something falls due and a few counts.
+
+History stays bounded by time, not by the amount of work: the sweep runs every
+``sweep_every`` (a day by default) to find new work, and at reminder instants rounded
+up to ``sweep_grid`` (an hour), so many cases due close together share one sweep. Recording work does not signal the campaign (that would cost history per
+household); ``work_recorded`` exists for tests and operators.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -17,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
     from warmth.contracts import (
         Activities,
         CampaignInput,
-        DistrictsAt,
         ReportRequest,
         ReportWritten,
         SweepInput,
@@ -25,71 +30,79 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows.gate import decided_by
-from workflows.options import LONG, notify_options
+from workflows.options import REPORT, notify_options
 
 # Follow-up work (issue 5): the reminder sweep, the follow-up gate's open cases, weekly
 # progress reports and the final report. Histories from before it replay without them.
+# The id is checked in several places (run, decide_gate, weekly dispatch, the
+# mobilize gate, the final report): retire it everywhere in one release.
 FOLLOWUP_WORK = "followup-work"
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def on_grid(at: datetime, grid: timedelta) -> datetime:
+    """``at`` rounded up to the next multiple of ``grid`` (counted from 2000-01-01 UTC)."""
+    steps = math.ceil((at - _EPOCH) / grid)
+    return _EPOCH + grid * steps
 
 
 class FollowupWork:
     def __init__(self, inp: CampaignInput) -> None:
         self._inp = inp
         self.recorded = 0  # bumped by the work_recorded signal: sweep again now
-        self.failed = 0  # sweep notifications whose channel failed after every retry
+        self.failed = 0  # sweeps or messages that failed after every retry
         self.open_verification: dict[str, int] = {}
         self.reports: list[str] = []
+        self._hazards_due = False  # survey hazards to open as tasks (after mobilize)
 
     def work_recorded(self) -> None:
         self.recorded += 1
 
-    async def sweeps(self, completed: Callable[[], bool]) -> None:
-        """Remind and escalate open follow-up work, sweeping when something falls due.
+    def open_survey_hazards(self) -> None:
+        """Cadres are assigned: the next sweep opens the survey's hazards as their tasks."""
+        self._hazards_due = True
+        self.recorded += 1
 
-        The sweep returns the next instant anything falls due; the ``work_recorded``
-        signal (or the weekly dispatch) wakes it early. With no open work it sleeps
-        until signalled, so the history grows with the work, not with time.
+    async def sweeps(self, stop: Callable[[], bool]) -> None:
+        """Remind and escalate open follow-up work until ``stop()``.
+
+        A failed sweep keeps its window: the next one, ``sweep_every`` later, sends
+        what fell due in both.
         """
+        every = self._inp.sweep_every
         since = workflow.now()
-        while not completed():
+        while not stop():
             until, seen = workflow.now(), self.recorded
             next_at: datetime | None = None
             try:
                 result: SweepResult = await workflow.execute_activity(
                     Activities.FOLLOWUP_SWEEP,
-                    SweepInput(campaign_id=self._inp.campaign_id, since=since, until=until),
+                    SweepInput(
+                        campaign_id=self._inp.campaign_id,
+                        since=since,
+                        until=until,
+                        open_survey_hazards=self._inp.districts if self._hazards_due else [],
+                    ),
                     result_type=SweepResult,
                     **notify_options(self._inp.notification_retry),
                 )
                 self.failed += result.failed
                 self.open_verification = result.open_verification
+                self._hazards_due = self._hazards_due and not result.hazards_opened
                 next_at = result.next_at
+                since = until
             except ActivityError:
                 self.failed += 1
                 workflow.logger.warning("follow-up sweep failed", extra={"until": str(until)})
-            since = until
+            wake = until + every
+            if next_at is not None:
+                wake = min(wake, on_grid(next_at, self._inp.sweep_grid))
 
             def woken(seen: int = seen) -> bool:
-                return self.recorded != seen or completed()
+                return self.recorded != seen or stop()
 
-            if next_at is None:
-                await workflow.wait_condition(woken)
-            else:
-                await decided_by(next_at, woken)
-
-    async def open_rectifications(self) -> None:
-        """Cadres are assigned: the survey's hazards become their tasks (隐患整改)."""
-        await workflow.execute_activity(
-            Activities.OPEN_RECTIFICATIONS,
-            DistrictsAt(
-                campaign_id=self._inp.campaign_id,
-                districts=self._inp.districts,
-                at=workflow.now(),
-            ),
-            result_type=int,
-            **LONG,
-        )
-        self.recorded += 1
+            await decided_by(wake, woken)
 
     async def write_report(self, kind: str, week: int = 0) -> str | None:
         """Write a progress or the final report (files in the worker's output directory)."""
@@ -103,9 +116,10 @@ class FollowupWork:
                     as_of=workflow.now(),
                 ),
                 result_type=ReportWritten,
-                **LONG,
+                **REPORT,
             )
         except ActivityError:
+            self.failed += 1  # shown in progress; the campaign goes on
             workflow.logger.warning("report not written", extra={"kind": kind, "week": week})
             return None
         self.reports.append(written.directory)

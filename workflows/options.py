@@ -34,6 +34,17 @@ LONG: dict[str, Any] = {
     ),
 }
 
+# A report: a few attempts, then the campaign goes on without it (counted as failed).
+REPORT: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=10),
+    "schedule_to_close_timeout": timedelta(minutes=40),
+    "retry_policy": RetryPolicy(
+        maximum_interval=timedelta(seconds=30),
+        maximum_attempts=3,
+        non_retryable_error_types=NON_RETRYABLE,
+    ),
+}
+
 QUICK: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=60),
     "schedule_to_close_timeout": timedelta(minutes=30),

@@ -73,6 +73,7 @@ async def test_histories_of_a_campaign_with_a_rework_round_replay(
             person_key_secret=SECRET,
         )
         await drive(ts_env, "c1", decide)
+        await service.result(ts_env.client, "c1")  # the whole history, to its completion
     ids = ["campaign:c1"] + [f"campaign:c1:{p.value}:1" for p in PHASE_ORDER]
     ids.append("campaign:c1:distribute:2")
     histories = [await ts_env.client.get_workflow_handle(i).fetch_history() for i in ids]

@@ -4,6 +4,7 @@ weekly progress reports and the final report."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -219,3 +220,56 @@ async def test_a_120_day_campaign_writes_weekly_reports_and_keeps_a_final_one(
     assert sum(i["confirmed"] for i in stats["items"]) == confirmed
     assert {p.name for p in final_dir.iterdir()} >= {"c1-statistics.xlsx", "c1-summary.html"}
     assert any(p.suffix == ".svg" for p in final_dir.iterdir())  # the final one has charts
+
+
+async def test_many_cases_due_close_together_share_sweeps(
+    ts_env: WorkflowEnvironment, engine: Engine, task_queue: str, tmp_path: Path
+) -> None:
+    """History grows with time, not with work: 40 cases due within 40 minutes of each
+    other are reminded in the same few sweeps, and none is missed."""
+    plan = (await season(ts_env)).model_copy(
+        update={"weekly_dispatch": None, "escalation_interval": timedelta(days=1)}
+    )
+    roster = tmp_path / "roster.csv"
+    write_demo_roster(roster, plan.jurisdiction, 30)
+    done: list[bool] = []
+
+    async def decide(gate: OpenGate) -> None:
+        if gate.phase == Phase.MOBILIZE and not done:
+            done.append(True)
+            now = await ts_env.get_current_time()
+            for i in range(40):
+                open_case(
+                    engine, f"V{i:02d}", "东湖区", now + timedelta(minutes=i), timedelta(days=7)
+                )
+            await ts_env.sleep(timedelta(days=7, hours=12))  # found by a periodic sweep
+            with engine.begin() as conn:
+                conn.execute(update(verification_cases).values(status="resolved"))
+        await approve_all(ts_env.client, engine, "c1")(gate)
+
+    async with worker_for(ts_env, task_queue, engine):
+        await start(ts_env, engine, task_queue, plan, roster)
+        await drive(ts_env, "c1", decide)
+        history = await ts_env.client.get_workflow_handle("campaign:c1").fetch_history()
+
+    sweeps = [
+        e
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "followup.sweep"
+    ]
+    # About one a day for new work over the 90-odd days, plus a few shared instants;
+    # one sweep per case instant would add 40 × (3 reminders + 1 escalation) = 160.
+    assert len(sweeps) < 130, len(sweeps)
+    reminders = [
+        str(m["data"]["summary"])  # type: ignore[index]
+        for m in sent_messages(engine, "c1")
+        if m["kind"] == "verification_reminder" and ":reminder:" in str(m["idempotency_key"])
+    ]
+
+    def items(summary: str) -> int:  # a long list is cut at 20 lines and counted
+        total = re.search(r"共 (\d+) 项", summary)
+        return int(total.group(1)) if total else len(summary.splitlines())
+
+    assert sum(items(r) for r in reminders) == 40 * 3  # every case: 3 d, 1 d and 2 h before
+    assert len(reminders) <= 3 * 2  # each offset's 40 reminders in at most two sweeps

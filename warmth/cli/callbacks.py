@@ -24,7 +24,6 @@ from warmth.cli.common import (
     fail,
     print_json,
     sync,
-    tell_campaign,
 )
 from warmth.domain.callbacks import RESULT_CHOICES, CallbackResult, parse_result
 from warmth.domain.ids import check_id, mask_id, mask_name, mask_phone, normalize_id
@@ -109,8 +108,6 @@ def callback(
         )
 
     r = sync(go)
-    if r.case_id and r.concluded_now:
-        tell_campaign(campaign_id, user)
     if json_out:
         print_json(r)
         return
@@ -157,8 +154,6 @@ def import_(
         return service.import_callbacks(engine(), campaign_id, file, by=user, encoding=encoding)
 
     r = sync(go)
-    if r.cases_opened:
-        tell_campaign(campaign_id, user)
     if json_out:
         print_json({**r.model_dump(mode="json"), "rejected_rows": r.rejected_rows})
         return

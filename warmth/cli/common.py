@@ -78,26 +78,3 @@ def current_user() -> User:
 def secret() -> bytes:
     """The person-key secret every client must share (WARMTH_PERSON_KEY_SECRET)."""
     return State.settings.person_key_secret.get_secret_value().encode()
-
-
-def tell_campaign(campaign_id: str, user: User) -> None:
-    """Wake the campaign's follow-up sweep after recording work (best effort).
-
-    The campaign also sweeps every week, so a server that cannot be reached now only
-    delays the first reminder; the user is told so on stderr.
-    """
-    from warmth.service import work_recorded
-
-    async def go() -> bool:
-        return await work_recorded(await client(user), campaign_id)
-
-    try:
-        told = asyncio.run(go())
-    except Exception:
-        told = False
-    if not told:
-        typer.echo(
-            "note: the campaign could not be told now; its weekly sweep will plan the reminders"
-            " / 暂未通知活动流程，提醒将在每周巡检时安排",
-            err=True,
-        )

@@ -16,7 +16,6 @@ from warmth.cli.common import (
     print_json,
     secret,
     sync,
-    tell_campaign,
 )
 from warmth.roster.normalize import HAZARD_KINDS
 from warmth.store.hazards import HazardTask, TaskResult
@@ -58,8 +57,6 @@ def add(
         )
     )
     _show(r, json_out, "task opened", "already open (nothing new)")
-    if r.recorded:
-        tell_campaign(campaign_id, user)
 
 
 @hazard_app.command("fixed")

@@ -104,6 +104,15 @@ class CasePlan(_Model):
         default_factory=lambda: [timedelta(days=3), timedelta(days=1), timedelta(hours=2)],
         description="offsets before a case's deadline at which its owner is reminded",
     )
+    sweep_every: timedelta = Field(
+        default=timedelta(days=1),
+        description="how often the campaign looks for newly recorded follow-up work",
+    )
+    sweep_grid: timedelta = Field(
+        default=timedelta(hours=1),
+        description="reminder instants are rounded up to this grid, so work due close"
+        " together shares one sweep; keep it below the smallest reminder offset",
+    )
 
 
 class UrgentPlan(_Model):
@@ -283,7 +292,7 @@ def plan_problems(plan: CampaignPlan) -> list[PlanProblem]:
         previous = (phase, p)
     if plan.urgent is not None and plan.urgent.fund_source not in sources:
         add("urgent.fund_source", f"unknown fund source {plan.urgent.fund_source!r}")
-    for name in ("verification_window", "rectification_window"):
+    for name in ("verification_window", "rectification_window", "sweep_every", "sweep_grid"):
         if getattr(plan.cases, name) <= timedelta(0):
             add(f"cases.{name}", "must be a positive duration")
     for j, offset in enumerate(plan.cases.reminders):

@@ -125,6 +125,25 @@ def append_batch(
     return {facts[i].idempotency_key for i in fresh}
 
 
+def event_by_key(engine: Engine, idempotency_key: str) -> LedgerEvent | None:
+    """The event recorded under ``idempotency_key``, if any."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(ledger).where(ledger.c.idempotency_key == idempotency_key)
+        ).first()
+    if row is None:
+        return None
+    return LedgerEvent(
+        campaign_id=row.campaign_id,
+        stream=row.stream,
+        type=row.type,
+        payload=row.payload,
+        actor=row.actor,
+        at=as_utc(row.at),
+        idempotency_key=row.idempotency_key,
+    )
+
+
 def events_of(
     conn: Connection, campaign_id: str, types: Sequence[str] | None = None
 ) -> Iterator[LedgerEvent]:
