@@ -6,7 +6,8 @@ the workflow carries only the next instant something falls due and a few counts.
 
 History stays bounded by time, not by the amount of work: the sweep runs every
 ``sweep_every`` (a day by default) to find new work, and at reminder instants rounded
-up to ``sweep_grid`` (an hour), so many cases due close together share one sweep. Recording work does not signal the campaign (that would cost history per
+up to ``sweep_grid`` (an hour), so many cases due close together share one sweep.
+Recording work does not signal the campaign (that would cost history per
 household); ``work_recorded`` exists for tests and operators.
 """
 
