@@ -216,6 +216,8 @@ async def _decide(
 def _describe(p: CampaignProgress) -> str:
     if p.status == "completed":
         return "campaign completed"
+    if p.status == "closing":
+        return "closing: urgent cases settled, final report being written"
     current = next((s for s in p.phases if s.phase == p.phase), None)
     if current is None:
         return "starting"
