@@ -49,6 +49,9 @@ def import_(
 @bench_app.command("distribute")
 def distribute(
     households: int = typer.Option(100_000, "--households", min=10, help="synthetic households"),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", min=1, help="households per activity (default: WARMTH_BATCH_SIZE)"
+    ),
     json_out: bool = JSON_OPT,
 ) -> None:
     """N households through entitlement, issue (DistributePhase on the embedded server) and
@@ -63,7 +66,12 @@ def distribute(
         typer.echo(message, err=True)
 
     result = asyncio.run(
-        run_distribute_bench(households, cache_dir=State.settings.data_dir / "bench", echo=echo)
+        run_distribute_bench(
+            households,
+            cache_dir=State.settings.data_dir / "bench",
+            batch_size=batch_size or State.settings.batch_size,
+            echo=echo,
+        )
     )
     rate = result.households / result.seconds if result.seconds else 0.0
     typer.echo(
