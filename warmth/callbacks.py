@@ -18,14 +18,12 @@ Refusals for want of a role or jurisdiction are recorded in the ledger (``Access
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, and_, select, true
-from sqlalchemy.exc import IntegrityError
 
 from warmth.auth.rules import Action, Forbidden, Principal, Role, authorize
 from warmth.domain.callbacks import RESULT_CHOICES, CallbackResult, call_day, parse_result
@@ -47,6 +45,7 @@ from warmth.store.deliveries import person_by_id_number
 from warmth.store.ledger import as_utc
 from warmth.store.schema import households
 from warmth.store.schema import ledger as ledger_table
+from warmth.store.sql import retrying
 
 __all__ = [
     "CallbackImportReport",
@@ -61,8 +60,6 @@ __all__ = [
     "resolve_verification_case",
 ]
 
-T = TypeVar("T")
-ATTEMPTS: Final = 3  # transactions retried when a concurrent writer won a unique key
 FUTURE_SLACK: Final = timedelta(minutes=5)
 RESULT_HEADERS: Final = frozenset(header_key(h) for h in ("结果", "回访结果", "result"))
 DATE_HEADERS: Final = frozenset(header_key(h) for h in ("日期", "回访日期", "date"))
@@ -102,18 +99,6 @@ class CallbackImportReport(BaseModel):
     @property
     def rejected_rows(self) -> int:
         return len({e.row for e in self.rejected})
-
-
-def _retrying(engine: Engine, work: Callable[[Connection], T]) -> T:
-    """Run ``work`` in a transaction; retry when a concurrent writer won a unique key."""
-    for attempt in range(ATTEMPTS):
-        try:
-            with engine.begin() as conn:
-                return work(conn)
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _aware(at: datetime) -> datetime:
@@ -262,7 +247,7 @@ def record_callback(
         )
         return _record(campaign_id, r)
 
-    return _retrying(engine, work)
+    return retrying(engine, work)
 
 
 def _record(campaign_id: str, r: store.Recorded) -> CallbackRecord:
@@ -411,7 +396,7 @@ def import_callbacks(
         )
         return new, old, concluded, cases, late
 
-    new, old, concluded, cases, late = _retrying(engine, work)
+    new, old, concluded, cases, late = retrying(engine, work)
     return CallbackImportReport(
         campaign_id=campaign_id,
         file_name=Path(path).name,
@@ -550,4 +535,4 @@ def resolve_verification_case(
         fresh = store.get_case(conn, campaign_id, case.case_id)
         return store.resolve_case(conn, campaign_id, fresh, text, getattr(by, "id", "?"), when)
 
-    return _retrying(engine, work)
+    return retrying(engine, work)

@@ -10,14 +10,11 @@ ledger's unique constraint; the transaction is retried and then finds the fact.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Final, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import IntegrityError
 
 from warmth.auth.rules import Action, Principal, allowed, authorize
 from warmth.domain.errors import NotFound, Rejected
@@ -29,9 +26,8 @@ from warmth.store import deliveries as store
 from warmth.store.campaigns import get_plan
 from warmth.store.ledger import as_utc
 from warmth.store.schema import deliveries, households
+from warmth.store.sql import retrying
 
-T = TypeVar("T")
-ATTEMPTS: Final = 3
 _ID = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
@@ -78,18 +74,6 @@ class ChecklistReport(BaseModel):
     confirmed: int  # new confirmations recorded now
     already_confirmed: int  # confirmations found in the ledger (a re-import adds nothing)
     problems: list[RowProblem]
-
-
-def _retrying(engine: Engine, work: Callable[[Connection], T]) -> T:
-    """Run ``work`` in a transaction; retry when a concurrent writer won a unique key."""
-    for attempt in range(ATTEMPTS):
-        try:
-            with engine.begin() as conn:
-                return work(conn)
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _aware(at: datetime) -> datetime:
@@ -146,7 +130,7 @@ def confirm_delivery(
         c = store.confirm(conn, campaign_id, row, by=by, proof=proof, at=when, signed_by=signed_by)
         return _result(campaign_id, c, shown)
 
-    return _retrying(engine, work)
+    return retrying(engine, work)
 
 
 def _person(conn: Connection, campaign_id: str, ref: str, label: str | None) -> tuple[str, str]:
@@ -265,7 +249,7 @@ def confirm_from_checklist(
                 new, old = (new + 1, old) if c.recorded else (new, old + 1)
         return new, old
 
-    new, old = _retrying(engine, work) if good else (0, 0)
+    new, old = retrying(engine, work) if good else (0, 0)
     return ChecklistReport(
         campaign_id=campaign_id,
         file_name=path.name,
