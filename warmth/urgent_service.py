@@ -11,7 +11,6 @@ refusal — by the client or by the workflow's validator — is recorded in the 
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
-from warmth.auth.rules import Action, Forbidden, Role, User, allowed, authorize
+from warmth.auth.rules import Action, Role, User, authorize
 from warmth.contracts import UrgentCaseDecision, UrgentCaseRequest, UrgentPerson
 from warmth.domain.errors import NotFound, Rejected
 from warmth.domain.events import EventType
@@ -30,6 +29,16 @@ from warmth.domain.ids import check_id, mask_id, mask_name, normalize_id
 from warmth.domain.people import person_key
 from warmth.domain.urgent import UrgentCaseState, case_id, default_request_id, to_fen
 from warmth.payments import BANK_HEADER, bank_reference
+from warmth.payments.bank import (
+    SUMMARY_HEADER,
+    TOTAL_LABEL,
+    account_of,
+    file_part,
+    mask_account,
+    ordered_groups,
+    permitted_groups,
+    yuan,
+)
 from warmth.roster.export import write_csv
 from warmth.service import _refused, _update
 from warmth.store import hazards, ledger
@@ -38,9 +47,6 @@ from warmth.store.campaigns import get_plan
 from warmth.temporal import campaign_workflow_id
 
 RAISERS = frozenset({Role.OPS, Role.SUPERVISOR, Role.CADRE})
-ACCOUNT_KEYS = ("银行账号", "银行卡号", "账号", "bank_account")  # as in docs/bank-file.md
-SUMMARY_HEADER = ("资金来源代码", "资金来源", "区", "文件", "笔数", "金额（元）")
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 def _fen(amount: Decimal, what: str) -> int:
@@ -223,22 +229,6 @@ def list_cases(engine: Engine, campaign_id: str, actor: User) -> list[store.Urge
 # ---- the bank file of urgent payments ------------------------------------------------------
 
 
-def _yuan(fen: int) -> str:
-    whole, cents = divmod(fen, 100)
-    return f"{whole}.{cents:02d}"
-
-
-def _part(text: str) -> str:
-    return _UNSAFE.sub("_", text).strip("._") or "_"
-
-
-def _account(extra: dict[str, object], full: bool) -> str:
-    account = next((v for k in ACCOUNT_KEYS if (v := "".join(str(extra.get(k, "")).split()))), "")
-    if full or len(account) <= 4:
-        return account if full else "*" * len(account)
-    return "*" * (len(account) - 4) + account[-4:]
-
-
 def write_payments(
     engine: Engine, campaign_id: str, out_dir: Path, actor: User, *, full: bool = False
 ) -> list[Path]:
@@ -255,23 +245,7 @@ def write_payments(
     for p in store.urgent_payments(engine, campaign_id):
         groups[(p.fund_source, p.district)].append(p)
 
-    def may(district: str) -> bool:
-        if not full:
-            return allowed(actor, Action.READ, district)
-        return bool({Role.OPS, Role.SUPERVISOR} & set(actor.roles)) and allowed(
-            actor, Action.CHANGE, district
-        )
-
-    keys = [k for k in groups if may(k[1])]
-    if groups and not keys:
-        raise Forbidden(
-            f"{actor.id} may not export the urgent payments"
-            + (" in full (needs ops or supervisor)" if full else "")
-            + f": outside their jurisdiction ({actor.scope or 'the whole city'}) or role"
-        )
-    sources = {f.code: n for n, f in enumerate(plan.fund_sources)}
-    districts = {d: n for n, d in enumerate(plan.jurisdiction.district_names())}
-    keys.sort(key=lambda k: (sources.get(k[0], len(sources)), districts.get(k[1], len(districts))))
+    keys = permitted_groups(ordered_groups(groups, plan), actor, full)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     summary: list[list[object]] = []
@@ -279,7 +253,10 @@ def write_payments(
     total_rows = total_fen = 0
     for source, district in keys:
         rows = sorted(groups[(source, district)], key=lambda p: (p.street, p.community, p.case_id))
-        path = out_dir / f"{_part(campaign_id)}-urgent-bank-{_part(source)}-{_part(district)}.csv"
+        path = (
+            out_dir
+            / f"{file_part(campaign_id)}-urgent-bank-{file_part(source)}-{file_part(district)}.csv"
+        )
         write_csv(
             path,
             BANK_HEADER,
@@ -288,8 +265,8 @@ def write_payments(
                     n,
                     p.name if full else mask_name(p.name),
                     p.id_number if full else mask_id(p.id_number),
-                    _account(p.extra, full),
-                    _yuan(p.amount_fen),
+                    account_of(p.extra) if full else mask_account(account_of(p.extra)),
+                    yuan(p.amount_fen),
                     project,
                     bank_reference(p.idempotency_key),
                 ]
@@ -299,7 +276,7 @@ def write_payments(
         fen = sum(p.amount_fen for p in rows)
         fund = plan.fund_source(source)
         summary.append(
-            [source, fund.name if fund else source, district, path.name, len(rows), _yuan(fen)]
+            [source, fund.name if fund else source, district, path.name, len(rows), yuan(fen)]
         )
         written.append(
             {
@@ -314,8 +291,8 @@ def write_payments(
         total_rows += len(rows)
         total_fen += fen
         paths.append(path)
-    summary.append(["合计", "", "", "", total_rows, _yuan(total_fen)])
-    summary_path = out_dir / f"{_part(campaign_id)}-urgent-bank-summary.csv"
+    summary.append([TOTAL_LABEL, "", "", "", total_rows, yuan(total_fen)])
+    summary_path = out_dir / f"{file_part(campaign_id)}-urgent-bank-summary.csv"
     write_csv(summary_path, SUMMARY_HEADER, summary)
     paths.append(summary_path)
     ledger.record(

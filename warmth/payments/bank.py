@@ -19,7 +19,7 @@ import hashlib
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -187,9 +187,9 @@ def _write_bank_files(
             f" written: {'; '.join(diff)}"
         )
 
-    keys = _ordered(groups, plan)
+    keys = ordered_groups(groups, plan)
     if principal is not None:
-        keys = _permitted(keys, principal, full)
+        keys = permitted_groups(keys, principal, full)
     projects = {i.code: (i.project_name or i.name) for i in plan.items}
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
@@ -261,9 +261,8 @@ def _account(issue: IssuedCash, full: bool) -> str:
     return account if full else mask_account(account)
 
 
-def _ordered(
-    groups: dict[tuple[str, str], list[IssuedCash]], plan: CampaignPlan
-) -> list[tuple[str, str]]:
+def ordered_groups(groups: Iterable[tuple[str, str]], plan: CampaignPlan) -> list[tuple[str, str]]:
+    """(fund source, district) keys in the plan's order of fund sources and districts."""
     source_rank = {f.code: n for n, f in enumerate(plan.fund_sources)}
     district_rank = {d: n for n, d in enumerate(plan.jurisdiction.district_names())}
     big = len(source_rank) + len(district_rank)
@@ -273,9 +272,12 @@ def _ordered(
     )
 
 
-def _permitted(
+def permitted_groups(
     keys: Sequence[tuple[str, str]], principal: Principal, full: bool
 ) -> list[tuple[str, str]]:
+    """The keys whose district ``principal`` may export (in full: ops or supervisors only);
+    :class:`Forbidden` when there were some and none is left."""
+
     def may(district: str) -> bool:
         if not full:
             return allowed(principal, Action.READ, district)
