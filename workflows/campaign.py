@@ -346,7 +346,7 @@ class CampaignWorkflow:
     @workflow.update(name="open_urgent_case")
     async def open_urgent_case(self, request: UrgentCaseRequest) -> UrgentCaseState:
         """Raise an urgent case (临时救助); a repeated request returns the same case."""
-        return await self._urgent.open(request, self._closing)
+        return await self._urgent.raise_case(request, self._closing)
 
     @open_urgent_case.validator
     def _validate_urgent_case(self, request: UrgentCaseRequest) -> None:

@@ -105,7 +105,7 @@ class UrgentCases:
         if not req.reason.strip():
             raise ApplicationError("an urgent case needs a reason", type="ReasonRequired")
 
-    async def open(self, req: UrgentCaseRequest, completed: bool) -> UrgentCaseState:
+    async def raise_case(self, req: UrgentCaseRequest, completed: bool) -> UrgentCaseState:
         self.check_open(req, completed)
         if req.case_id in self._cases:
             await workflow.wait_condition(lambda: req.case_id in self._recorded)
