@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, select
 
 from warmth.domain.casework import OpenWork
+from warmth.store.callbacks import open_case_deadlines
 from warmth.store.ledger import as_utc
 from warmth.store.schema import rectifications, verification_cases
 
@@ -72,12 +73,8 @@ def open_verification_by_district(
     engine: Engine, campaign_id: str, districts: Sequence[str] | None = None
 ) -> dict[str, list[str]]:
     """District -> ids of its open verification cases (only districts that have some)."""
-    v = verification_cases.c
-    query = select(v.district, v.case_id).where(v.campaign_id == campaign_id, v.status == "open")
-    if districts is not None:
-        query = query.where(v.district.in_(list(districts)))
     found: dict[str, list[str]] = defaultdict(list)
-    with engine.connect() as conn:
-        for row in conn.execute(query.order_by(v.district, v.case_id)):
-            found[row.district].append(row.case_id)
+    chosen = list(districts) if districts is not None else None
+    for case in open_case_deadlines(engine, campaign_id, chosen):
+        found[case.district].append(case.case_id)
     return dict(found)
