@@ -12,6 +12,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SECRET
+from tests.skipping import settle, skip
 from warmth import service
 from warmth.auth.rules import Role, User
 from warmth.contracts import CampaignProgress, OpenGate
@@ -22,6 +23,7 @@ from warmth.domain.plan import CampaignPlan
 from warmth.roster import RosterRecord, RosterValidator, merge_records, read_rows
 from warmth.store.ledger import events_of
 from warmth.store.schema import households
+from warmth.temporal import campaign_workflow_id
 
 Decide = Callable[[OpenGate], Awaitable[None]]
 
@@ -66,12 +68,13 @@ async def drive(
         if p.status == "completed":
             return p
         if p.open_gate is not None:
+            await settle(env, campaign_workflow_id(campaign_id))
             await decide(p.open_gate)
             continue
         if p.waiting_until is not None:
             gap = p.waiting_until - await env.get_current_time()
             if gap > timedelta(0):
-                await env.sleep(gap + timedelta(seconds=1))
+                await skip(env, gap + timedelta(seconds=1), campaign_workflow_id(campaign_id))
                 continue
         await asyncio.sleep(0.02)
     raise AssertionError(f"campaign {campaign_id} did not complete in {max_steps} steps")

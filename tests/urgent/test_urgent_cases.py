@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SECRET, worker_for
+from tests.skipping import skip
 from tests.support import OPS, USERS, approve_all, drive, start
 from tests.workflows.test_campaign import season
 from warmth import service, urgent_service
@@ -250,7 +251,7 @@ async def test_a_roster_person_is_placed_from_the_roster_and_the_completed_campa
             if p.open_gate is not None:
                 await decide_gates(p.open_gate)
             elif p.waiting_until is not None:
-                await ts_env.sleep(p.waiting_until - await ts_env.get_current_time())
+                await skip(ts_env, p.waiting_until - await ts_env.get_current_time())
             else:
                 await asyncio.sleep(0.05)
         with engine.connect() as conn:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import worker_for
+from tests.skipping import skip
 from tests.support import USERS, approve_all, drive, expected_from_roster, issued_pairs, start
 from warmth import service
 from warmth.contracts import OpenGate
@@ -184,7 +185,7 @@ async def test_an_undecided_gate_is_reminded_then_escalated(
             )
             assert gate.deadline == plan.phases[Phase.MOBILIZE].deadline
             gap = gate.deadline - await ts_env.get_current_time() + plan.escalation_interval
-            await ts_env.sleep(gap + timedelta(hours=1))
+            await skip(ts_env, gap + timedelta(hours=1))
             await _until(lambda: _kinds(engine).count("gate_escalation") == 2)
         await service.decide(
             ts_env.client, engine, "c1", gate.phase, USERS["chen.city"], approve=True

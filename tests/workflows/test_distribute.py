@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import SECRET, worker_for
+from tests.skipping import skip
 from tests.support import OPS, USERS, approve_all, drive, issued_pairs, start
 from tests.workflows.test_campaign import season
 from warmth import service
@@ -63,7 +64,7 @@ async def test_nothing_is_paid_until_an_overrun_budget_is_accepted_by_the_city(
             if p.open_gate is not None:
                 await decide(p.open_gate)
             elif p.waiting_until is not None:
-                await ts_env.sleep(p.waiting_until - await ts_env.get_current_time())
+                await skip(ts_env, p.waiting_until - await ts_env.get_current_time())
         assert p.budget is not None
         assert [(s.source, s.budget) for s in p.budget.overrun] == [("city", Decimal(1000))]
         assert issued_pairs(engine, "c1") == []  # nothing paid while the gate is open
@@ -98,7 +99,7 @@ async def test_an_objection_holds_a_household_until_resolved(
             if p.open_gate is not None:
                 await approve_all(ts_env.client, engine, "c1")(p.open_gate)
             elif p.waiting_until is not None:
-                await ts_env.sleep(p.waiting_until - await ts_env.get_current_time())
+                await skip(ts_env, p.waiting_until - await ts_env.get_current_time())
         for id_number in (kept, removed):
             await service.lodge_objection(
                 ts_env.client, engine, SECRET, "c1", id_number, OPS, "群众反映收入超标"
@@ -110,7 +111,7 @@ async def test_an_objection_holds_a_household_until_resolved(
             "awaiting_objections"
         ):
             if p.waiting_until is not None:
-                await ts_env.sleep(p.waiting_until - await ts_env.get_current_time())
+                await skip(ts_env, p.waiting_until - await ts_env.get_current_time())
         paid = {i for i, _ in issued_pairs(engine, "c1")}
         assert kept not in paid and removed not in paid and paid
         await service.resolve_objection(
@@ -144,7 +145,7 @@ async def test_unconfirmed_deliveries_are_reminded_then_escalated(
     async def decide(gate: OpenGate) -> None:
         if gate.phase == Phase.DISTRIBUTE and not waited:
             waited.append(True)  # nobody confirms or decides until after the deadline
-            await ts_env.sleep(gate.deadline - await ts_env.get_current_time() + timedelta(hours=1))
+            await skip(ts_env, gate.deadline - await ts_env.get_current_time() + timedelta(hours=1))
             while not [
                 m
                 for m in sent_messages(engine, "c1")

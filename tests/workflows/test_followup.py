@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select, update
 from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import worker_for
+from tests.skipping import skip
 from tests.support import USERS, approve_all, drive, start
 from tests.workflows.test_campaign import season
 from warmth import service
@@ -86,11 +87,11 @@ async def test_open_work_is_reminded_to_its_owner_then_escalated_until_done(
             assert await service.work_recorded(ts_env.client, "c1")
             # Past both deadlines and one interval: reminders at 3 d, 1 d, 2 h, then two
             # escalations (at the deadline and a day later).
-            await ts_env.sleep(timedelta(days=8, hours=1))
+            await skip(ts_env, timedelta(days=8, hours=1))
             close(engine, "case", "case_id", "V1", "resolved")
             close(engine, "task", "task_id", "H1", "fixed")
             assert await service.work_recorded(ts_env.client, "c1")
-            await ts_env.sleep(timedelta(days=3))  # nothing more once done
+            await skip(ts_env, timedelta(days=3))  # nothing more once done
         await approve_all(ts_env.client, engine, "c1")(gate)
 
     async with worker_for(ts_env, task_queue, engine):
@@ -242,7 +243,7 @@ async def test_many_cases_due_close_together_share_sweeps(
                 open_case(
                     engine, f"V{i:02d}", "东湖区", now + timedelta(minutes=i), timedelta(days=7)
                 )
-            await ts_env.sleep(timedelta(days=7, hours=12))  # found by a periodic sweep
+            await skip(ts_env, timedelta(days=7, hours=12))  # found by a periodic sweep
             with engine.begin() as conn:
                 conn.execute(update(verification_cases).values(status="resolved"))
         await approve_all(ts_env.client, engine, "c1")(gate)
