@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,14 @@ def test_write_csv_with_bom(tmp_path: Path) -> None:
     path = tmp_path / "out.csv"
     write_csv(path, ["姓名", "备注"], [["张三", "=1+1"], ["李四", "a,b"]])
     assert path.read_bytes() == '\ufeff姓名,备注\r\n张三,\'=1+1\r\n李四,"a,b"\r\n'.encode()
+
+
+def test_write_csv_checks_only_the_text_columns_it_is_told(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    write_csv(path, ["=序号", "姓名"], [[-1, "=cmd"], ["-2.00", "+x"]], text_columns=(1,))
+    assert read_csv(path) == [["'=序号", "姓名"], ["-1", "'=cmd"], ["-2.00", "'+x"]]
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))

@@ -228,7 +228,9 @@ def _write_bank_files(
                     ref,
                 ]
             )
-        write_csv(path, BANK_HEADER, lines)
+        # Text from outside: name (1), account (3), project name (5); the others are
+        # numbers, the validated ID number and references formatted here.
+        write_csv(path, BANK_HEADER, lines, text_columns=(1, 3, 5))
         fen = sum(i.amount_fen for i in rows)
         fund = plan.fund_source(source)
         summary.append(

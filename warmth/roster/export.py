@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Final, TypeVar
 
 from openpyxl import Workbook
@@ -58,10 +58,23 @@ def write_csv(
     rows: Iterable[Iterable[object]],
     *,
     encoding: str = "utf-8-sig",
+    text_columns: Collection[int] | None = None,
 ) -> None:
-    """Write a CSV file; UTF-8 with BOM by default so that Excel shows Chinese text."""
+    """Write a CSV file; UTF-8 with BOM by default so that Excel shows Chinese text.
+
+    Cells go through :func:`safe_cell`: every cell, or with ``text_columns`` only the
+    cells of those columns (by index), for exports whose other columns hold only
+    numbers and values the exporter formats itself (a bank file's amounts, references).
+    """
     with open(path, "w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(safe_row(header))
+        if text_columns is None:
+            writer.writerows(safe_row(row) for row in rows)
+            return
+        checked = sorted(set(text_columns))
         for row in rows:
-            writer.writerow(safe_row(row))
+            cells = list(row)
+            for i in checked:
+                cells[i] = safe_cell(cells[i])
+            writer.writerow(cells)

@@ -33,12 +33,47 @@ def existing_keys(conn: Connection, keys: Iterable[str]) -> set[str]:
     """The subset of ``keys`` already in the ledger."""
     wanted = list(dict.fromkeys(keys))
     found: set[str] = set()
+    if conn.dialect.name == "sqlite":
+        found.update(r[0] for r in _lookup(conn, _KEYS_IN, wanted))
+        return found
     for part in chunks(wanted):
         rows = conn.execute(
             select(ledger.c.idempotency_key).where(ledger.c.idempotency_key.in_(part))
         )
         found.update(r[0] for r in rows)
     return found
+
+
+def stream_versions(conn: Connection, streams: Sequence[str]) -> dict[str, int]:
+    """The last version of each stream of ``streams`` that has events."""
+    if conn.dialect.name == "sqlite":
+        return {r[0]: int(r[1]) for r in _lookup(conn, _VERSIONS_IN, streams)}
+    versions: dict[str, int] = {}
+    for part in chunks(streams):
+        rows = conn.execute(
+            select(ledger.c.stream, func.max(ledger.c.version))
+            .where(ledger.c.stream.in_(part))
+            .group_by(ledger.c.stream)
+        )
+        versions.update((r[0], int(r[1])) for r in rows)
+    return versions
+
+
+# Bulk lookups on SQLite go to the driver with plain placeholders: built through
+# SQLAlchemy, each IN list of 500 was compiled and coerced value by value, which cost
+# more than the lookup (1.4 of 2.8 s for 250,000 keys, measured on this machine).
+_KEYS_IN = "SELECT idempotency_key FROM ledger WHERE idempotency_key IN ({})"
+_VERSIONS_IN = "SELECT stream, max(version) FROM ledger WHERE stream IN ({}) GROUP BY stream"
+
+
+def _lookup(conn: Connection, template: str, values: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``template`` (one ``IN ({})``) for ``values``, in chunks, in this transaction."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None, "the connection is closed"
+    full = template.format(",".join("?" * _CHUNK))
+    for part in chunks(values):
+        sql = full if len(part) == _CHUNK else template.format(",".join("?" * len(part)))
+        yield from raw.execute(sql, tuple(part))
 
 
 Fact = tuple[str, str, str, dict[str, Any], str, datetime, str]
@@ -77,15 +112,7 @@ def append_facts(
             fresh.append(i)
     if not fresh:
         return []
-    versions: dict[str, int] = {}
-    streams = list(dict.fromkeys(facts[i][1] for i in fresh))
-    for part in chunks(streams):
-        rows = conn.execute(
-            select(ledger.c.stream, func.max(ledger.c.version))
-            .where(ledger.c.stream.in_(part))
-            .group_by(ledger.c.stream)
-        )
-        versions.update((r[0], int(r[1])) for r in rows)
+    versions = stream_versions(conn, list(dict.fromkeys(facts[i][1] for i in fresh)))
     records: list[tuple[Any, ...]] = []
     for i in fresh:
         campaign_id, stream, type_, payload, actor, at, key = facts[i]

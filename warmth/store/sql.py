@@ -108,37 +108,37 @@ def insert_values(
     ]
     params: list[tuple[Any, ...]]
     if processors:
-        params = []
-        memo = [_memoized(p) if names[i] in repeated else p for i, p in processors]
-        steps = [(i, m) for (i, _), m in zip(processors, memo, strict=True)]
-        for row in rows:
-            values = list(row)
-            for i, process in steps:
-                values[i] = process(values[i])
-            params.append(tuple(values))
+        # Column by column: a processor runs over one column's values (once per distinct
+        # value for ``repeated``), then the columns are zipped back into rows.
+        columns_ = list(zip(*rows, strict=True))
+        for i, process in processors:
+            values = columns_[i]
+            if names[i] in repeated:
+                processed = _processed_once(process, values)
+                columns_[i] = tuple([processed[id(v)] for v in values])
+            else:
+                columns_[i] = tuple(map(process, values))
+        params = list(zip(*columns_, strict=True))
     else:
         params = [tuple(row) for row in rows]
     conn.exec_driver_sql(str(compiled), params)
 
 
-def _memoized(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    # Rows stay alive for the whole insert, so an object's id is a safe first key:
-    # a payload shared by thousands of rows is looked at once, not repr'd per row.
-    by_id: dict[int, Any] = {}
-    cache: dict[str, Any] = {}
+def _processed_once(process: Callable[[Any], Any], values: Sequence[Any]) -> dict[int, Any]:
+    """``process(v)`` of each value, by ``id(v)``, computed once per distinct value.
 
-    def memoized(value: Any) -> Any:
-        found = by_id.get(id(value), by_id)
-        if found is not by_id:
-            return found
+    The values stay alive for the whole insert, so an object's id is a safe first key:
+    a payload shared by thousands of rows is looked at once, not repr'd per row.
+    """
+    by_repr: dict[str, Any] = {}
+    out: dict[int, Any] = {}
+    for value in {id(v): v for v in values}.values():
         key = repr(value)
-        found = cache.get(key, cache)
-        if found is cache:
-            found = cache[key] = process(value)
-        by_id[id(value)] = found
-        return found
-
-    return memoized
+        found = by_repr.get(key, by_repr)
+        if found is by_repr:
+            found = by_repr[key] = process(value)
+        out[id(value)] = found
+    return out
 
 
 def retrying(engine: Engine, work: Callable[[Connection], T], attempts: int = 3) -> T:
