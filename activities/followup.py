@@ -6,8 +6,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.context import ActivityContext, utcnow
+from warmth.cadre_notices import notify_cadres
 from warmth.contracts import (
     Activities,
+    CadreNotices,
+    DistrictInput,
     DistrictsAt,
     ReportRequest,
     ReportWritten,
@@ -51,6 +54,20 @@ class FollowupActivities:
             open_verification=out.open_by_district,
             hazards_opened=bool(inp.open_survey_hazards),
         )
+
+    @activity.defn(name=Activities.NOTIFY_CADRES)
+    def notify_cadres(self, inp: DistrictInput) -> CadreNotices:
+        """Tell each cadre of the district their households (包保责任告知), once per list."""
+        engine = self._ctx.engine
+        plan = get_plan(engine, inp.campaign_id)
+        out = notify_cadres(engine, self._channel, plan, inp.campaign_id, inp.district, utcnow)
+        if out.failed and activity.info().attempt < 5:
+            # Sent messages are in the outbox as sent; a retry only resends the failed.
+            raise ApplicationError(
+                f"{len(out.failed)} cadre notice(s) failed: {', '.join(out.failed)}",
+                type="ChannelError",
+            )
+        return CadreNotices(cadres=out.cadres, sent=out.sent, failed=len(out.failed))
 
     @activity.defn(name=Activities.OPEN_VERIFICATION)
     def open_verification(self, inp: DistrictsAt) -> dict[str, list[str]]:

@@ -361,6 +361,14 @@ class SweepResult(_Msg):
     hazards_opened: bool = False  # the survey's hazards are rectification tasks now
 
 
+class CadreNotices(_Msg):
+    """What telling a district's cadres their households did (a count, no names)."""
+
+    cadres: int
+    sent: int
+    failed: int
+
+
 class DistrictsAt(_Msg):
     campaign_id: str
     districts: list[str]
@@ -420,6 +428,7 @@ class Activities:
     RESOLVE_OBJECTION = "distribute.resolve_objection"
     NOTIFY = "notify.send"
     FOLLOWUP_SWEEP = "followup.sweep"
+    NOTIFY_CADRES = "mobilize.notify_cadres"
     OPEN_VERIFICATION = "followup.open_verification"
     WRITE_REPORT = "reports.write"
     OPEN_URGENT_CASE = "urgent.open_case"

@@ -27,11 +27,9 @@ from warmth.contracts import Notification
 from warmth.domain.casework import Due, OpenWork, due_in, next_instant
 from warmth.domain.jurisdiction import scope_covers, scope_level
 from warmth.domain.plan import CampaignPlan, Supervisor
-from warmth.notify import ChannelError, Recipient, StaticDirectory, TemplateError, dispatch
+from warmth.messaging import campaign_directory, send_once
 from warmth.notify.channels import Channel
-from warmth.store import outbox
 from warmth.store.casework import open_work
-from warmth.store.staff import staff_by_id
 
 _KIND = {"verification": "verification_reminder", "rectification": "rectification_reminder"}
 
@@ -125,7 +123,7 @@ def sweep(
             groups[(rid, d.work.kind, d.escalation > 0)].append(d)
     if not groups:
         return outcome
-    directory = _directory(engine, plan, campaign_id, [rid for rid, _, _ in groups])
+    directory = campaign_directory(engine, plan, campaign_id, [rid for rid, _, _ in groups])
     zone = plan.zone
     for (rid, kind, late), items in sorted(groups.items()):
         note = Notification(
@@ -143,23 +141,11 @@ def sweep(
                 f":{rid}:{until.isoformat()}"
             ),
         )
-        if not outbox.claim(engine, note, channel.name, now()):
-            continue
-        try:
-            dispatch(
-                channel,
-                directory,
-                note.recipients,
-                note.kind,
-                note.data,
-                time_zone=plan.time_zone,
-            )
-        except (TemplateError, ChannelError) as exc:
-            outbox.finish(engine, note.idempotency_key, now(), error=str(exc))
+        sent = send_once(engine, channel, directory, note, plan.time_zone, now)
+        if sent is None:
             outcome.failed.append(note.idempotency_key)
-            continue
-        outbox.finish(engine, note.idempotency_key, now())
-        outcome.sent += 1
+        elif sent:
+            outcome.sent += 1
     return outcome
 
 
@@ -178,19 +164,3 @@ def _summary(items: Sequence[Due], zone: ZoneInfo) -> str:
 def _jurisdiction(plan: CampaignPlan, items: Sequence[Due]) -> str:
     districts = sorted({d.work.district for d in items})
     return "、".join(districts) if districts else plan.jurisdiction.city
-
-
-def _directory(
-    engine: Engine, plan: CampaignPlan, campaign_id: str, ids: Sequence[str]
-) -> StaticDirectory:
-    directory = StaticDirectory.from_people(
-        plan.supervisors,
-        {s.id: s.model_dump(include={"email", "phone", "language"}) for s in plan.supervisors},
-    )
-    staff_ids = [i for i in ids if plan.supervisor(i) is None]
-    for sid, member in staff_by_id(engine, campaign_id, staff_ids).items():
-        try:
-            directory.add(Recipient(id=sid, name=member.name, phone=member.phone))
-        except ValueError:  # a landline: the log channel still names them
-            directory.add(Recipient(id=sid, name=member.name))
-    return directory

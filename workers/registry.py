@@ -80,6 +80,7 @@ def activities(ctx: ActivityContext, channel: Channel | None = None) -> list[Cal
         notes.notify,
         followup.sweep,
         followup.open_verification,
+        followup.notify_cadres,
         followup.write_report,
         urgent.open_case,
         urgent.record_decision,

@@ -65,6 +65,7 @@ from workflows.gate import (
     require_identity,
     targets,
 )
+from workflows.mobilize import CADRE_NOTICES, notify_cadres
 from workflows.options import QUICK, notify_options
 from workflows.payment_gate import PaymentGate
 from workflows.urgent import UrgentCases
@@ -104,6 +105,7 @@ class CampaignWorkflow:
         self._followup = FollowupWork(inp)  # reminder sweep, hazards, reports
         self._final_report: str | None = None
         self._urgent = UrgentCases(inp)  # urgent cases (临时救助), see workflows/urgent.py
+        self._cadre_notices: asyncio.Task[None] | None = None  # after the mobilize gate
 
     @workflow.run
     async def run(self, inp: CampaignInput) -> CampaignResult:
@@ -164,12 +166,16 @@ class CampaignWorkflow:
             self._state[phase] = "approved"
             if phase == Phase.MOBILIZE and workflow.patched(FOLLOWUP_WORK):
                 self._followup.open_survey_hazards()
+                if workflow.patched(CADRE_NOTICES):
+                    self._cadre_notices = asyncio.create_task(self._tell_cadres())
         self._current = None
         self._closing = True
         # Urgent cases still open are decided (and paid) before the campaign closes.
         await workflow.wait_condition(
             lambda: workflow.all_handlers_finished() and self._urgent.settled()
         )
+        if self._cadre_notices is not None:
+            await self._cadre_notices
         if workflow.patched(FOLLOWUP_WORK):  # kept last: it includes every urgent payment
             self._final_report = await self._followup.write_report("final")
         assert self._summary is not None  # the summarize phase always produces it
@@ -177,6 +183,9 @@ class CampaignWorkflow:
         return CampaignResult(
             campaign_id=inp.campaign_id, summary=self._summary, final_report=self._final_report
         )
+
+    async def _tell_cadres(self) -> None:
+        self._failed_notifications += await notify_cadres(self._inp)
 
     # ---- handlers --------------------------------------------------------------------------
 

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from warmth.contracts import Activities, PhaseInput, PhaseResult
+    from warmth.contracts import (
+        Activities,
+        CadreNotices,
+        CampaignInput,
+        DistrictInput,
+        PhaseInput,
+        PhaseResult,
+    )
+    from warmth.domain.phases import Phase
 
 from workflows.batches import batched_phase
+from workflows.options import cadre_notice_options
+
+# Cadres told their households once the mobilize gate is approved. Histories from
+# before it replay without the notices.
+CADRE_NOTICES = "cadre-notices"
 
 
 @workflow.defn(name="MobilizePhase")
@@ -15,3 +31,27 @@ class MobilizeWorkflow:
     @workflow.run
     async def run(self, inp: PhaseInput) -> PhaseResult:
         return await batched_phase(inp, Activities.ASSIGN_RESPONSIBILITY)
+
+
+async def notify_cadres(inp: CampaignInput) -> int:
+    """Tell every district's cadres their households (包保责任告知); districts that failed.
+
+    Run by the campaign in the background once mobilization is approved: a slow or
+    failing channel holds up nothing, and a district whose messages failed after every
+    retry is counted in the campaign's failed notifications (the outbox has each one).
+    """
+
+    async def district(name: str) -> int:
+        try:
+            await workflow.execute_activity(
+                Activities.NOTIFY_CADRES,
+                DistrictInput(campaign_id=inp.campaign_id, district=name, phase=Phase.MOBILIZE),
+                result_type=CadreNotices,
+                **cadre_notice_options(inp.notification_retry),
+            )
+        except ActivityError:
+            workflow.logger.warning("cadre notices failed", extra={"district": name})
+            return 1
+        return 0
+
+    return sum(await asyncio.gather(*(district(d) for d in inp.districts)))

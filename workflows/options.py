@@ -72,3 +72,13 @@ def notify_options(first_retry: timedelta) -> dict[str, Any]:
 
 
 MAX_PARALLEL_DISTRICTS = 4
+
+
+def cadre_notice_options(first_retry: timedelta) -> dict[str, Any]:
+    """:func:`notify_options` for one message per cadre of a district: a district has
+    hundreds of cadres, and a rate-limited channel sends about 20 a minute."""
+    return {
+        **notify_options(first_retry),
+        "start_to_close_timeout": timedelta(minutes=30),
+        "schedule_to_close_timeout": timedelta(hours=3),
+    }

@@ -16,6 +16,7 @@ from warmth.store import mobilize, survey
 from warmth.store.campaigns import create_campaign
 from warmth.store.ledger import events_of
 from warmth.store.schema import households
+from warmth.store.staff import list_staff
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 PLAN = demo_plan(AT, timedelta(days=15))
@@ -86,3 +87,19 @@ def loads(engine: Engine, community: str) -> Counter[str | None]:
 def event_types(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return [e.type for e in events_of(conn, CAMPAIGN)]
+
+
+EAST = "东湖区"
+ONE = "梅园一社区"  # three cadres
+TWO = "梅园二社区"  # one cadre
+CADRES = [
+    ["张伟", "13800138001", f"东湖区/梅园街道/{ONE}", "包保人"],
+    ["李娜", "13800138002", f"东湖区/梅园街道/{ONE}", "包保人"],
+    ["王强", "13800138003", f"东湖区/梅园街道/{ONE}", "包保人"],
+    ["赵敏", "13800138004", f"东湖区/梅园街道/{TWO}", "包保人"],
+    ["钱七", "13800138005", f"东湖区/梅园街道/{TWO}", "回访员"],  # not a cadre
+]
+
+
+def cadre_id(engine: Engine, name: str) -> str:
+    return next(m.staff_id for m in list_staff(engine, CAMPAIGN) if m.name == name)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from warmth import staff
 from warmth.domain.events import EventType
 from warmth.store.ledger import events_of
 from warmth.store.schema import households
-from warmth.store.staff import cadre_counts, cadre_notices, list_staff, staff_by_id
+from warmth.store.staff import cadre_counts, cadre_notices, staff_by_id
 
 from .helpers import (
     AT,
+    CADRES,
     CAMPAIGN,
+    EAST,
+    ONE,
     OPS,
     SECRET,
+    TWO,
+    cadre_id,
     cadres_of,
     campaign_with_households,
     event_types,
@@ -25,29 +29,6 @@ from .helpers import (
     mobilize_district,
     staff_file,
 )
-
-EAST = "东湖区"
-ONE = "梅园一社区"  # three cadres
-TWO = "梅园二社区"  # one cadre
-CADRES = [
-    ["张伟", "13800138001", f"东湖区/梅园街道/{ONE}", "包保人"],
-    ["李娜", "13800138002", f"东湖区/梅园街道/{ONE}", "包保人"],
-    ["王强", "13800138003", f"东湖区/梅园街道/{ONE}", "包保人"],
-    ["赵敏", "13800138004", f"东湖区/梅园街道/{TWO}", "包保人"],
-    ["钱七", "13800138005", f"东湖区/梅园街道/{TWO}", "回访员"],  # not a cadre
-]
-
-
-@pytest.fixture
-def setup(engine: Engine, tmp_path: Path) -> Path:
-    campaign_with_households(engine, tmp_path)
-    path = staff_file(tmp_path / "cadres.csv", *CADRES)
-    staff.import_staff(engine, SECRET, CAMPAIGN, path, actor=OPS, at=AT)
-    return tmp_path
-
-
-def cadre_id(engine: Engine, name: str) -> str:
-    return next(m.staff_id for m in list_staff(engine, CAMPAIGN) if m.name == name)
 
 
 def east_households(engine: Engine) -> int:
@@ -161,10 +142,16 @@ def test_cadre_notices_list_each_cadre_and_their_household_count(
     assert cadre_notices(engine, CAMPAIGN, EAST) == []
     mobilize_district(engine, EAST)
     notices = cadre_notices(engine, CAMPAIGN, EAST)
-    expected = {str(k): n for k, n in {**loads(engine, ONE), **loads(engine, TWO)}.items()}
-    assert notices == sorted(expected.items())
+    one, two = loads(engine, ONE), loads(engine, TWO)
+    expected = {str(k): n for k, n in {**one, **two}.items()}
+    assert [(n.cadre_id, n.households) for n in notices] == sorted(expected.items())
+    # Each cadre serves one community here: their count is under its name.
+    assert {n.cadre_id: n.by_community for n in notices} == {
+        **{str(k): {ONE: v} for k, v in one.items()},
+        **{str(k): {TWO: v} for k, v in two.items()},
+    }
     assert cadre_notices(engine, CAMPAIGN, "西山区") == []
-    contacts = staff_by_id(engine, CAMPAIGN, [cid for cid, _ in notices])
+    contacts = staff_by_id(engine, CAMPAIGN, [n.cadre_id for n in notices])
     assert {m.name for m in contacts.values()} == {"张伟", "李娜", "王强", "赵敏"}
     # A cadre taken off duty is not notified, even before the next batch.
     staff.deactivate_staff(engine, CAMPAIGN, cadre_id(engine, "张伟"), actor=OPS, at=AT)

@@ -43,6 +43,12 @@ SAMPLES: dict[str, Mapping[str, object]] = {
     "case_deadline": REPORT,
     "weekly_dispatch": REPORT,
     "recipient_notice": {"campaign": "Warm Winter", "items": "holiday package", "amount": "500"},
+    "cadre_assignment": {
+        "campaign": "Warm Winter",
+        "jurisdiction": "East",
+        "households": "12",
+        "communities": "Plum 1|8\nPlum 2|4",
+    },
 }
 
 

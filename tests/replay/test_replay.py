@@ -1,8 +1,9 @@
 """Histories replay without non-determinism: fresh ones from a run, and the saved ones.
 
 Each set in ``histories/<name>/`` was saved from one version of the workflows
-(``v1``: before follow-up work; ``v2``: with it). After a deliberate, patched change,
-save a new set with ``WARMTH_SAVE_HISTORIES=<name>``; keep the old ones.
+(``v1``: before follow-up work; ``v2``: with it; ``v3``: with cadre notices). After a
+deliberate, patched change, save a new set with ``WARMTH_SAVE_HISTORIES=<name>``; keep
+the old ones.
 """
 
 from __future__ import annotations

@@ -59,6 +59,9 @@ KINDS: tuple[str, ...] = (
     "weekly_dispatch",
     # an SMS to a recipient (救助对象短信): campaign, items, amount[, contact]
     "recipient_notice",
+    # a cadre's households (包保责任告知): campaign, jurisdiction, households,
+    # communities (one "community|count" per line)
+    "cadre_assignment",
 )
 
 _TZ_VAR = "_warmth_time_zone"

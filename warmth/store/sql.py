@@ -55,6 +55,30 @@ def iter_rows(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]
         cursor.close()
 
 
+def rows_in(
+    conn: Connection, template: str, values: Sequence[Any], *, before: Sequence[Any] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """SQLite only: rows of ``template`` for ``values``, in chunks of :data:`IN_CHUNK`.
+
+    ``template`` is plain SQL with ``?`` placeholders for ``before`` and one ``{}`` where
+    the ``IN`` list of placeholders goes. It runs on the DB-API connection in the
+    caller's transaction: built through SQLAlchemy, each IN list was compiled and its
+    values coerced one by one, which cost more than the lookup itself (1.4 of 2.8 s
+    for 250,000 ledger keys, measured here).
+    """
+    raw = conn.connection.dbapi_connection
+    assert raw is not None, "the connection is closed"
+    full = template.format(",".join("?" * IN_CHUNK))
+    for i in range(0, len(values), IN_CHUNK):
+        part = values[i : i + IN_CHUNK]
+        sql = full if len(part) == IN_CHUNK else template.format(",".join("?" * len(part)))
+        yield from raw.execute(sql, (*before, *part))
+
+
+IN_CHUNK = 500
+"""Values per ``IN (...)`` list."""
+
+
 def fetch_all(conn: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     """Every row of ``query`` as a plain tuple (see :func:`iter_rows`)."""
     return list(iter_rows(conn, query))

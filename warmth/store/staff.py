@@ -11,11 +11,12 @@ never a name or a phone number; the ``staff`` table keeps those (shown masked).
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Engine, Row, and_, func, select, true, update
@@ -398,20 +399,39 @@ def cadre_counts(engine: Engine, campaign_id: str, district: str) -> dict[str, i
     }
 
 
-def cadre_notices(engine: Engine, campaign_id: str, district: str) -> list[tuple[str, int]]:
-    """``(cadre id, households they answer for)`` for each active cadre of the district
-    who has households, by cadre id: what each cadre is to be told (nothing is sent here).
-    """
+class CadreLoad(NamedTuple):
+    """What a cadre (包保干部) answers for in one district: households per community,
+    and a digest of exactly which households (so a changed list is told again)."""
+
+    cadre_id: str
+    by_community: dict[str, int]
+    digest: str
+
+    @property
+    def households(self) -> int:
+        return sum(self.by_community.values())
+
+
+def cadre_notices(engine: Engine, campaign_id: str, district: str) -> list[CadreLoad]:
+    """The households of each active cadre of the district who has some, by cadre id:
+    what each cadre is to be told (nothing is sent here)."""
+    loads: dict[str, tuple[Counter[str], Any]] = {}
     with engine.connect() as conn:
         rows = conn.execute(
-            select(households.c.cadre_id, func.count())
+            select(households.c.cadre_id, households.c.community, households.c.person_key)
             .join(staff, _active_cadre_join())
             .where(
                 households.c.campaign_id == campaign_id,
                 households.c.district == district,
                 staff.c.active.is_(True),
             )
-            .group_by(households.c.cadre_id)
-            .order_by(households.c.cadre_id)
-        ).all()
-    return [(str(r[0]), int(r[1])) for r in rows]
+            .order_by(households.c.cadre_id, households.c.person_key)
+        )
+        for cadre, community, key in rows:
+            counts, digest = loads.setdefault(str(cadre), (Counter(), hashlib.sha256()))
+            counts[str(community)] += 1
+            digest.update(f"{key}\n".encode())
+    return [
+        CadreLoad(cadre, dict(sorted(counts.items())), digest.hexdigest()[:16])
+        for cadre, (counts, digest) in loads.items()
+    ]

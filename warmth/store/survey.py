@@ -9,15 +9,17 @@ merged into the record (一人一档) and each merge is a ledger event.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, tuple_, update
+from sqlalchemy import Connection, Engine, Text, cast, func, select, tuple_, update
 
 from warmth.domain.events import EventType, household_stream
 from warmth.store import ledger
 from warmth.store.schema import households, roster_imports, roster_staging
-from warmth.store.sql import insert_values, paused_gc
+from warmth.store.sql import fetch_all, insert_values, paused_gc, rows_in
 
 same_import = (roster_imports.c.campaign_id == roster_staging.c.campaign_id) & (
     roster_imports.c.import_id == roster_staging.c.import_id
@@ -67,7 +69,7 @@ def register_batch(
                 roster_staging.c.person_key,
                 roster_staging.c.import_id,
                 roster_staging.c.row,
-                roster_staging.c.record,
+                cast(roster_staging.c.record, Text),
             )
             .join(roster_imports, same_import)
             .where(roster_staging.c.campaign_id == campaign_id)
@@ -83,30 +85,22 @@ def register_batch(
                 )
                 > tuple_(*decode_cursor(after))
             )
-        staged = conn.execute(query).all()
+        staged = fetch_all(conn, query)
         if not staged:
             return after, 0, True
-        keys = list(dict.fromkeys(r.person_key for r in staged))
-        current: dict[str, dict[str, Any]] = {}
-        for part in ledger.chunks(keys):
-            for row in conn.execute(
-                select(households).where(
-                    households.c.campaign_id == campaign_id, households.c.person_key.in_(part)
-                )
-            ):
-                current[row.person_key] = dict(row._mapping)
+        keys = list(dict.fromkeys(str(r[0]) for r in staged))
+        current = _registered(conn, campaign_id, keys)
         new_rows: dict[str, dict[str, Any]] = {}
         changed: set[str] = set()
         events: list[ledger.Fact] = []
         registered, merged = EventType.HOUSEHOLD_REGISTERED, EventType.HOUSEHOLD_MERGED
-        for s in staged:
-            record = s.record
-            key = s.person_key
+        for key, import_id, row, text in staged:
+            record = _decoded(text)
             source = {
                 "unit": record.get("reporting_unit") or "",
                 "categories": list(record["categories"]),
-                "import_id": s.import_id,
-                "row": s.row,
+                "import_id": import_id,
+                "row": row,
             }
             stream = household_stream(campaign_id, key)
             existing = current.get(key)
@@ -148,7 +142,7 @@ def register_batch(
                     {"added_categories": added, "source": source},
                     actor,
                     at,
-                    f"{campaign_id}:{key}:merged:{s.import_id}:{s.row}",
+                    f"{campaign_id}:{key}:merged:{import_id}:{row}",
                 )
             )
         ledger.append_facts(conn, events)
@@ -167,8 +161,39 @@ def register_batch(
                 .values(categories=current[key]["categories"], sources=current[key]["sources"])
             )
         last = staged[-1]
-        cursor = encode_cursor(last.person_key, last.import_id, last.row)
+        cursor = encode_cursor(str(last[0]), str(last[1]), int(last[2]))
         return cursor, len(keys), len(staged) < limit
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON column read as text (a driver may have decoded it already)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+_REGISTERED_IN = (
+    "SELECT person_key, categories, sources FROM households"
+    " WHERE campaign_id = ? AND person_key IN ({})"
+)
+
+
+def _registered(conn: Connection, campaign_id: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The categories and sources of the households already registered among ``keys``."""
+    if conn.dialect.name == "sqlite":
+        rows: Iterable[Any] = rows_in(conn, _REGISTERED_IN, keys, before=(campaign_id,))
+    else:
+        rows = (
+            row
+            for part in ledger.chunks(keys)
+            for row in conn.execute(
+                select(
+                    households.c.person_key, households.c.categories, households.c.sources
+                ).where(households.c.campaign_id == campaign_id, households.c.person_key.in_(part))
+            )
+        )
+    return {
+        str(key): {"categories": _decoded(categories), "sources": _decoded(sources)}
+        for key, categories, sources in rows
+    }
 
 
 _HOUSEHOLD_COLUMNS = (
