@@ -82,7 +82,13 @@ def pending_timers(history: WorkflowHistory) -> list[datetime]:
 
 
 async def settle(env: WorkflowEnvironment, workflow_id: str) -> None:
-    """Wait until the run has nothing in flight and no timer due within :data:`GUARD`."""
+    """Wait until the run has nothing in flight and no timer due within :data:`GUARD`.
+
+    Only on the time-skipping server: a real server has no such race to avoid, and in a
+    compressed plan on it some timer is always due within seconds.
+    """
+    if not env.supports_time_skipping:
+        return
     handle = env.client.get_workflow_handle(workflow_id)
     loop = asyncio.get_running_loop()
     give_up = loop.time() + _SETTLE_WITHIN
