@@ -31,7 +31,6 @@ It is a progress report (进度统计) at any time of the campaign and the final
 from __future__ import annotations
 
 import gc
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +49,7 @@ from warmth.domain.phases import Phase
 from warmth.domain.plan import CampaignPlan, UrgentPlan
 from warmth.roster.normalize import HAZARD_KINDS
 from warmth.store import campaigns as campaign_store
+from warmth.store import jsontext
 from warmth.store.schema import households, ledger
 
 DELIVERY_CONFIRMED: str = EventType.DELIVERY_CONFIRMED
@@ -629,7 +629,7 @@ def fold_ledger(conn: Connection, campaign_id: str) -> _Fold:
     fold = _Fold()
     prefix = f"household:{campaign_id}:"
     cut = len(prefix)
-    loads = json.loads
+    loads = jsontext.loads
     text = cast(ledger.c.payload, Text)
     mine = ledger.c.campaign_id == campaign_id
     events = 0

@@ -12,7 +12,6 @@ is written in the same transactions as the ledger events it reflects.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from typing_extensions import TypedDict  # pydantic (Temporal's converter) needs
 
 from warmth.domain.events import EventType, LedgerEvent, household_stream
 from warmth.store import ledger
+from warmth.store.jsontext import decoded
 from warmth.store.ledger import as_utc
 from warmth.store.schema import deliveries, households
 from warmth.store.schema import ledger as ledger_table
@@ -311,7 +311,7 @@ def issued_cash(conn: Connection, campaign_id: str) -> list[IssuedCash]:
         if raw in payloads:
             facts = payloads[raw]
         else:
-            p = _decoded(raw)
+            p = decoded(raw)
             facts = (
                 (
                     str(p["item"]),
@@ -333,7 +333,7 @@ def issued_cash(conn: Connection, campaign_id: str) -> list[IssuedCash]:
             raise LookupError(f"no household for the issue {key}")
         x = extras.get(h[4])
         if x is None:
-            x = {str(k): str(v) for k, v in (_decoded(h[4]) or {}).items()}
+            x = {str(k): str(v) for k, v in (decoded(h[4]) or {}).items()}
             if len(extras) < _MEMO_LIMIT:
                 extras[h[4]] = x
         item, fund_source, amount_fen, district, community = facts
@@ -356,11 +356,6 @@ def issued_cash(conn: Connection, campaign_id: str) -> list[IssuedCash]:
 
 
 _MEMO_LIMIT = 100_000
-
-
-def _decoded(text: Any) -> Any:
-    """A JSON column read as text (a driver may have decoded it already)."""
-    return json.loads(text) if isinstance(text, str | bytes) else text
 
 
 def cash_totals(conn: Connection, campaign_id: str) -> dict[tuple[str, str], int]:

@@ -7,7 +7,6 @@ restarted worker or a repeated phase finds the issue already there and adds noth
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -18,6 +17,7 @@ from warmth.domain.entitlements import Entitlement, entitlements
 from warmth.domain.events import EventType, household_stream
 from warmth.domain.plan import AidItem
 from warmth.store import ledger
+from warmth.store.jsontext import decoded
 from warmth.store.ledger import BatchFact
 from warmth.store.schema import deliveries, households, objections
 from warmth.store.sql import fetch_all, insert_values
@@ -137,7 +137,7 @@ def _batch_query(
 
 def _categories(text: Any) -> list[str]:
     """The categories column, read as text (a driver may have decoded it already)."""
-    value: list[str] = json.loads(text) if isinstance(text, str | bytes) else text
+    value: list[str] = decoded(text)
     return value
 
 

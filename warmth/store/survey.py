@@ -9,7 +9,6 @@ merged into the record (一人一档) and each merge is a ledger event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import Connection, Engine, Text, cast, func, select, tuple_, upd
 
 from warmth.domain.events import EventType, household_stream
 from warmth.store import ledger
+from warmth.store.jsontext import decoded
 from warmth.store.schema import households, roster_imports, roster_staging
 from warmth.store.sql import fetch_all, insert_values, paused_gc, rows_in
 
@@ -95,7 +95,7 @@ def register_batch(
         events: list[ledger.Fact] = []
         registered, merged = EventType.HOUSEHOLD_REGISTERED, EventType.HOUSEHOLD_MERGED
         for key, import_id, row, text in staged:
-            record = _decoded(text)
+            record = decoded(text)
             source = {
                 "unit": record.get("reporting_unit") or "",
                 "categories": list(record["categories"]),
@@ -165,11 +165,6 @@ def register_batch(
         return cursor, len(keys), len(staged) < limit
 
 
-def _decoded(value: Any) -> Any:
-    """A JSON column read as text (a driver may have decoded it already)."""
-    return json.loads(value) if isinstance(value, str | bytes) else value
-
-
 _REGISTERED_IN = (
     "SELECT person_key, categories, sources FROM households"
     " WHERE campaign_id = ? AND person_key IN ({})"
@@ -191,7 +186,7 @@ def _registered(conn: Connection, campaign_id: str, keys: list[str]) -> dict[str
             )
         )
     return {
-        str(key): {"categories": _decoded(categories), "sources": _decoded(sources)}
+        str(key): {"categories": decoded(categories), "sources": decoded(sources)}
         for key, categories, sources in rows
     }
 
