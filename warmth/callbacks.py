@@ -18,6 +18,7 @@ Refusals for want of a role or jurisdiction are recorded in the ledger (``Access
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -29,7 +30,7 @@ from warmth.auth.rules import Action, Forbidden, Principal, Role, authorize
 from warmth.domain.callbacks import RESULT_CHOICES, CallbackResult, call_day, parse_result
 from warmth.domain.errors import NotFound, Rejected
 from warmth.domain.events import EventType, LedgerEvent, campaign_stream
-from warmth.domain.ids import check_id, mask_id, normalize_id
+from warmth.domain.ids import check_id, mask_id, mask_name, mask_phone, normalize_id
 from warmth.domain.jurisdiction import CITY_SCOPE, scope_covers
 from warmth.domain.plan import CampaignPlan
 from warmth.intake import file_digest
@@ -487,15 +488,66 @@ def _households_within(scope: str) -> Any:
     return and_(*(column == part for column, part in zip(columns, parts, strict=False)))
 
 
+_FULL_READERS: Final = {Role.OPS, Role.SUPERVISOR, Role.CALLER}
+
+
 def list_callback_tasks(
-    engine: Engine, campaign_id: str, *, by: Principal, caller_id: str | None = None
+    engine: Engine,
+    campaign_id: str,
+    *,
+    by: Principal,
+    caller_id: str | None = None,
+    full: bool = False,
 ) -> list[CallbackTask]:
-    """The callers' lists (回访清单) within the user's jurisdiction, unmasked: mask them
-    before showing unless asked."""
+    """The callers' lists (回访清单) within the user's jurisdiction, names, ID numbers and
+    phones masked.
+
+    ``full`` shows them in clear, for the copy callers dial from: only to an ops user, a
+    supervisor or a caller (an auditor reads masked lists), and each such export is an
+    event in the ledger (who, how many rows, whose list).
+    """
     get_plan(engine, campaign_id)
     scope = _read_scope(by)
-    return store.callback_tasks(
+    tasks = store.callback_tasks(
         engine, campaign_id, within=_households_within(scope), caller_id=caller_id
+    )
+    if not full:
+        return [_masked(t) for t in tasks]
+    who = getattr(by, "id", "?")
+    if Role.AUDITOR in by.roles or not _FULL_READERS & set(by.roles):
+        reason = (
+            f"{who} may not export callers' lists in full:"
+            " it needs the ops, supervisor or caller role"
+        )
+        record_refusal(
+            engine, campaign_id, who, "export callers' lists in full", reason, datetime.now(UTC)
+        )
+        raise Rejected(reason)
+    with engine.begin() as conn:
+        ledger.append(
+            conn,
+            [
+                LedgerEvent(
+                    campaign_id=campaign_id,
+                    stream=campaign_stream(campaign_id),
+                    type=EventType.CALLBACK_LIST_EXPORTED,
+                    payload={"full": True, "rows": len(tasks), "caller": caller_id, "scope": scope},
+                    actor=who,
+                    at=datetime.now(UTC),
+                    idempotency_key=f"{campaign_id}:callback-list:{uuid.uuid4()}",
+                )
+            ],
+        )
+    return tasks
+
+
+def _masked(task: CallbackTask) -> CallbackTask:
+    return task.model_copy(
+        update={
+            "name": mask_name(task.name),
+            "id_number": mask_id(task.id_number),
+            "phone": mask_phone(task.phone) if task.phone else task.phone,
+        }
     )
 
 

@@ -153,3 +153,22 @@ def test_exported_cells_never_run_as_formulas(
     cells = {str(c) for r in load_workbook(out).active.iter_rows(values_only=True) for c in r}  # type: ignore[union-attr]
     assert "'=1+2" in cells and "=1+2" not in cells  # EVIL's address
     assert not any(c.startswith("=") for c in cells)
+
+
+def test_a_full_list_is_recorded_in_the_ledger_and_refused_to_an_auditor(
+    recent: Followup, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    act_as(recent, monkeypatch, "ops.east", "ops", "东湖区")
+    masked = as_json("callbacks", "list", CID)["callbacks"]
+    full = as_json("callbacks", "list", CID, "--full")["callbacks"]
+    assert WANG in {r["id_number"] for r in full} and WANG not in {r["id_number"] for r in masked}
+    (export,) = recent.events(EventType.CALLBACK_LIST_EXPORTED)  # the masked list is not one
+    assert export.actor == "ops.east"
+    assert export.payload == {"full": True, "rows": len(full), "caller": None, "scope": "东湖区"}
+
+    act_as(recent, monkeypatch, "audit.city", "auditor", "")
+    assert as_json("callbacks", "list", CID)["callbacks"]  # an auditor reads masked lists
+    refused = invoke("callbacks", "list", CID, "--full", code=1)
+    assert "audit.city may not export callers' lists in full" in refused
+    assert [e.actor for e in recent.events(EventType.ACCESS_REFUSED)] == ["audit.city"]
+    assert len(recent.events(EventType.CALLBACK_LIST_EXPORTED)) == 1

@@ -195,7 +195,7 @@ def list_(
         fail(f"--out {out.name}: 请用 .xlsx 或 .csv / use a .xlsx or .csv file")
     tasks = sync(
         lambda: service.list_callback_tasks(
-            engine(), campaign_id, by=current_user(), caller_id=caller
+            engine(), campaign_id, by=current_user(), caller_id=caller, full=full
         )
     )
     rows: list[dict[str, Any]] = [
@@ -205,9 +205,9 @@ def list_(
             "street": t.street,
             "community": t.community,
             "stratum": t.stratum,
-            "name": t.name if full else mask_name(t.name),
-            "id_number": t.id_number if full else mask_id(t.id_number),
-            "phone": (t.phone if full else mask_phone(t.phone)) if t.phone else "",
+            "name": t.name,  # masked by the service unless --full
+            "id_number": t.id_number,
+            "phone": t.phone or "",
             "address": t.address or "",
             "status": t.status,
             "attempts": t.attempts,

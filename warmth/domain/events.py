@@ -40,6 +40,7 @@ class EventType:
     SUMMARY_COMPUTED = "SummaryComputed"
     DELIVERY_CONFIRMED = "DeliveryConfirmed"
     BANK_FILES_WRITTEN = "BankFilesWritten"
+    CALLBACK_LIST_EXPORTED = "CallbackListExported"  # callers' lists in full (回访清单)
     STAFF_IMPORTED = "StaffImported"
     STAFF_REGISTERED = "StaffRegistered"
     STAFF_DEACTIVATED = "StaffDeactivated"
