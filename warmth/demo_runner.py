@@ -21,6 +21,7 @@ from warmth.planfile import dump_plan
 from warmth.settings import Settings
 from warmth.staff import import_staff
 from warmth.store.engine import open_store_engine
+from warmth.store.outbox import sent_messages
 from warmth.store.schema import deliveries
 from warmth.temporal import connect
 
@@ -141,6 +142,12 @@ async def _drive(
             return p
         gate = p.open_gate
         if gate is not None and gate.phase == "distribute" and not confirmed:
+            told = sum(
+                1
+                for m in sent_messages(engine, campaign_id)
+                if m["kind"] == "cadre_assignment" and m["state"] == "sent"
+            )
+            say(f"  ✓ {told} cadres told their households after the mobilize gate (包保责任告知)")
             n = await asyncio.to_thread(_confirm_most, engine, campaign_id)
             say(f"  ✓ cadres confirmed {n} deliveries (about 9 in 10 households)")
             confirmed = True
