@@ -172,3 +172,28 @@ def test_a_full_list_is_recorded_in_the_ledger_and_refused_to_an_auditor(
     assert "audit.city may not export callers' lists in full" in refused
     assert [e.actor for e in recent.events(EventType.ACCESS_REFUSED)] == ["audit.city"]
     assert len(recent.events(EventType.CALLBACK_LIST_EXPORTED)) == 1
+
+
+def test_ops_move_a_case_and_a_task_deadline_in_the_plans_time(
+    recent: Followup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    act_as(recent, monkeypatch, "caller.east", "caller", "东湖区")
+    invoke("callback", CID, LI, "--result", "not-received", "--at", yesterday_at(10))
+    [case] = as_json("verify", "list", CID, "--open")
+    to = (datetime.now(SHANGHAI) + timedelta(days=20)).replace(hour=18, minute=0, tzinfo=None)
+    out = invoke("verify", "extend", CID, case["case_id"], "--to", to.isoformat(), "--reason", "x",
+                 code=1)  # fmt: skip
+    assert out.startswith("error: ") and "may not move the deadline" in out  # a caller
+    act_as(recent, monkeypatch, "ops.east", "ops", "东湖区")
+    out = invoke(
+        "verify", "extend", CID, case["case_id"], "--to", to.isoformat(), "--reason", "约访"
+    )
+    assert out.strip().endswith(f"→ {to:%Y-%m-%d} 18:00") and "期限" in out
+    [moved] = as_json("verify", "list", CID, "--open")
+    assert datetime.fromisoformat(moved["deadline"]) == to.replace(tzinfo=SHANGHAI)
+    task = as_json("hazard", "add", CID, WANG, "--kind", "用电", "--note", "电线老化")["task"]
+    result = as_json(
+        "hazard", "extend", CID, task["task_id"], "--to", to.isoformat(), "--reason", "等电工"
+    )
+    assert result["moved"] is True and result["kind"] == "rectification"
+    assert recent.count(EventType.DEADLINE_MOVED) == 2

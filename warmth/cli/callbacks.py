@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from warmth import callbacks as service
+from warmth.cli import work_deadlines
 from warmth.cli.common import (
     JSON_OPT,
     State,
@@ -328,3 +329,15 @@ def verify_resolve(
                 f"case {case.case_id} was resolved before; nothing new recorded",
             )
         )
+
+
+@verify_app.command("extend")
+def verify_extend(
+    campaign_id: str,
+    case_id: str = typer.Argument(..., help="the case id from `warmth verify list`"),
+    to: datetime = typer.Option(..., "--to", help=work_deadlines.TO_HELP),
+    reason: str = typer.Option(..., "--reason", help=work_deadlines.REASON_HELP),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Move an open case's deadline (ops or a supervisor of its district); reminders follow."""
+    work_deadlines.extend("verification", campaign_id, case_id, to, reason, json_out)

@@ -6,9 +6,12 @@ mobilization; these commands add hazards found on visits, confirm fixes and list
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 
 from warmth import urgent_service
+from warmth.cli import work_deadlines
 from warmth.cli.common import (
     JSON_OPT,
     current_user,
@@ -71,6 +74,18 @@ def fixed(
         lambda: urgent_service.fix_hazard(engine(), campaign_id, task_id, note, current_user())
     )
     _show(r, json_out, "fixed", "fixed before (nothing new)")
+
+
+@hazard_app.command("extend")
+def extend(
+    campaign_id: str,
+    task_id: str = typer.Argument(..., help="the task id (from `warmth hazard list`)"),
+    to: datetime = typer.Option(..., "--to", help=work_deadlines.TO_HELP),
+    reason: str = typer.Option(..., "--reason", help=work_deadlines.REASON_HELP),
+    json_out: bool = JSON_OPT,
+) -> None:
+    """Move an open task's deadline (ops or a supervisor of its district); reminders follow."""
+    work_deadlines.extend("rectification", campaign_id, task_id, to, reason, json_out)
 
 
 @hazard_app.command("list")
