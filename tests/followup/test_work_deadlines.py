@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -23,6 +23,7 @@ from warmth.callbacks import resolve_verification_case
 from warmth.domain.errors import NotFound, Rejected
 from warmth.domain.events import EventType
 from warmth.followup_deadlines import move_work_deadline
+from warmth.reports.statistics import compute
 from warmth.store.casework import open_work
 from warmth.store.hazards import record_visit_hazard
 
@@ -118,3 +119,25 @@ def test_a_hazard_task_deadline_moves_the_same_way(everyone: Followup) -> None:
     assert moved.moved and deadline_of(everyone, task.task_id) == NOW + timedelta(days=14)
     (event,) = everyone.events(EventType.DEADLINE_MOVED)
     assert event.stream.endswith(everyone.key(WANG)) and event.payload["kind"] == "rectification"
+
+
+def test_reports_judge_overdue_by_the_moved_deadline(everyone: Followup) -> None:
+    east, _west = opened(everyone)
+    task = record_visit_hazard(
+        everyone.engine, CID, everyone.key(WANG), "用电", "电线老化", "cadre.east", CALL
+    ).task
+
+    def overdue(as_of: datetime) -> tuple[int, int]:
+        stats = compute(everyone.engine, CID, as_of=as_of)
+        east_row = next(r for r in stats.verification if r.district == "东湖区")
+        hazards = next(r for r in stats.hazards if r.district == "东湖区")
+        return east_row.overdue, hazards.overdue
+
+    assert overdue(NOW + timedelta(days=30)) == (1, 1)
+    for kind, ident in (("verification", east), ("rectification", task.task_id)):
+        move_work_deadline(
+            everyone.engine, CID, kind, ident, NOW + timedelta(days=40), "延期",  # type: ignore[arg-type]
+            by=SUP_EAST, at=NOW,
+        )  # fmt: skip
+    assert overdue(NOW + timedelta(days=30)) == (0, 0)
+    assert overdue(NOW + timedelta(days=41)) == (1, 1)

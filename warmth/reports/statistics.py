@@ -496,6 +496,17 @@ class _Fold:
             paid = (str(p.get("fund_source", "")), int(p.get("amount_fen") or 0), district)
             self.urgent_paid[str(p["case_id"])] = paid
 
+    def deadline_moved(self, p: dict[str, Any]) -> None:
+        """A phase's deadline moved, or one case's or task's (``kind`` and ``id``)."""
+        work, ident, to = p.get("kind"), str(p.get("id", "")), p.get("to")
+        if work is None:
+            self.deadline_moves[str(p.get("phase", ""))] = str(to or "")
+        elif work == "verification" and ident in self.cases:
+            self.cases[ident] = (self.cases[ident][0], to)
+        elif work == "rectification" and ident in self.hazards:
+            hazard, place, _deadline = self.hazards[ident]
+            self.hazards[ident] = (hazard, place, to)
+
     def district_of(self, key: str) -> str:
         found = self.place.get(key)
         return found[0] if found else ""
@@ -705,7 +716,7 @@ def fold_ledger(conn: Connection, campaign_id: str) -> _Fold:
         events += 1
         p = loads(raw)
         if kind == EventType.DEADLINE_MOVED:
-            fold.deadline_moves[str(p.get("phase", ""))] = str(p.get("to", ""))
+            fold.deadline_moved(p)
         else:
             fold.roster(kind, p)
     fold.events = events
