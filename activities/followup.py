@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from activities.context import ActivityContext, utcnow
 from warmth.cadre_notices import notify_cadres
@@ -60,7 +60,9 @@ class FollowupActivities:
         """Tell each cadre of the district their households (包保责任告知), once per list."""
         engine = self._ctx.engine
         plan = get_plan(engine, inp.campaign_id)
-        out = notify_cadres(engine, self._channel, plan, inp.campaign_id, inp.district, utcnow)
+        out = notify_cadres(
+            engine, self._channel, plan, inp.campaign_id, inp.district, utcnow, beat=_beat
+        )
         if out.failed and activity.info().attempt < 5:
             # Sent messages are in the outbox as sent; a retry only resends the failed.
             raise ApplicationError(
@@ -103,3 +105,10 @@ class FollowupActivities:
             key,
         )
         return ReportWritten(directory=str(out_dir), files=files)
+
+
+def _beat() -> None:
+    """Heartbeat; stop (before the next message) once this attempt is cancelled or timed out."""
+    activity.heartbeat()
+    if activity.is_cancelled():
+        raise CancelledError("cadre notices: attempt cancelled")

@@ -55,14 +55,20 @@ def notify_cadres(
     campaign_id: str,
     district: str,
     now: Callable[[], datetime],
+    beat: Callable[[], None] = lambda: None,
 ) -> CadreNoticeOutcome:
-    """Tell each active cadre of ``district`` their households (once per list)."""
+    """Tell each active cadre of ``district`` their households (once per list).
+
+    ``beat`` is called before each message: the activity heartbeats there, so an attempt
+    that overran its time is stopped before a retry starts sending the same messages.
+    """
     loads = cadre_notices(engine, campaign_id, district)
     outcome = CadreNoticeOutcome(cadres=len(loads))
     if not loads:
         return outcome
     directory = campaign_directory(engine, plan, campaign_id, [load.cadre_id for load in loads])
     for load in loads:
+        beat()
         note = cadre_note(plan, campaign_id, district, load)
         sent = send_once(engine, channel, directory, note, plan.time_zone, now)
         if sent is None:

@@ -34,24 +34,25 @@ class MobilizeWorkflow:
 
 
 async def notify_cadres(inp: CampaignInput) -> int:
-    """Tell every district's cadres their households (包保责任告知); districts that failed.
+    """Tell every district's cadres their households (包保责任告知); how many failed.
 
     Run by the campaign in the background once mobilization is approved: a slow or
-    failing channel holds up nothing, and a district whose messages failed after every
-    retry is counted in the campaign's failed notifications (the outbox has each one).
+    failing channel holds up nothing. Messages still failing after the last attempt are
+    counted in the campaign's failed notifications (the outbox has each one, with its
+    error); a district whose activity failed outright counts once.
     """
 
     async def district(name: str) -> int:
         try:
-            await workflow.execute_activity(
+            result: CadreNotices = await workflow.execute_activity(
                 Activities.NOTIFY_CADRES,
                 DistrictInput(campaign_id=inp.campaign_id, district=name, phase=Phase.MOBILIZE),
                 result_type=CadreNotices,
                 **cadre_notice_options(inp.notification_retry),
             )
-        except ActivityError:
+        except ActivityError:  # not even an attempt came back: count the district once
             workflow.logger.warning("cadre notices failed", extra={"district": name})
             return 1
-        return 0
+        return result.failed  # messages still failing after the last attempt
 
     return sum(await asyncio.gather(*(district(d) for d in inp.districts)))

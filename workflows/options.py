@@ -81,4 +81,6 @@ def cadre_notice_options(first_retry: timedelta) -> dict[str, Any]:
         **notify_options(first_retry),
         "start_to_close_timeout": timedelta(minutes=30),
         "schedule_to_close_timeout": timedelta(hours=3),
+        # a heartbeat per message: a stuck attempt stops before the next one sends
+        "heartbeat_timeout": timedelta(minutes=2),
     }

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
 
+from activities.context import ActivityContext
+from activities.followup import FollowupActivities
 from tests.mobilize.helpers import (
     AT,
     CADRES,
@@ -15,6 +21,7 @@ from tests.mobilize.helpers import (
     ONE,
     OPS,
     PLAN,
+    SECRET,
     TWO,
     cadre_id,
     loads,
@@ -22,6 +29,8 @@ from tests.mobilize.helpers import (
 )
 from warmth import staff
 from warmth.cadre_notices import notify_cadres
+from warmth.contracts import DistrictInput
+from warmth.domain.phases import Phase
 from warmth.notify import ChannelError, Recipient
 from warmth.store.outbox import sent_messages
 
@@ -89,3 +98,21 @@ def test_a_failing_channel_is_recorded_and_a_retry_sends_only_what_failed(
     channel = Recording()
     assert notify_cadres(engine, channel, PLAN, CAMPAIGN, EAST, now).sent == 4
     assert notify_cadres(engine, channel, PLAN, CAMPAIGN, EAST, now).sent == 0
+
+
+def test_the_activity_retries_failures_then_reports_them_and_heartbeats_per_message(
+    engine: Engine, setup: Path
+) -> None:
+    mobilize_district(engine, EAST)
+    acts = FollowupActivities(ActivityContext(engine=engine, person_key_secret=SECRET),
+                              Recording(fail=True))  # fmt: skip
+    inp = DistrictInput(campaign_id=CAMPAIGN, district=EAST, phase=Phase.MOBILIZE)
+    env = ActivityEnvironment()
+    beats: list[object] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+    with pytest.raises(ApplicationError, match="4 cadre notice"):
+        env.run(acts.notify_cadres, inp)  # retried by Temporal while attempts remain
+    assert len(beats) == 4
+    env.info = dataclasses.replace(env.info, attempt=5)
+    last = env.run(acts.notify_cadres, inp)
+    assert (last.cadres, last.sent, last.failed) == (4, 0, 4)  # counted by the campaign
