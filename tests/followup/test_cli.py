@@ -188,7 +188,8 @@ def test_ops_move_a_case_and_a_task_deadline_in_the_plans_time(
     out = invoke(
         "verify", "extend", CID, case["case_id"], "--to", to.isoformat(), "--reason", "约访"
     )
-    assert out.strip().endswith(f"→ {to:%Y-%m-%d} 18:00") and "期限" in out
+    assert f"期限 {case['deadline'][:10]}" in out and f"→ {to:%Y-%m-%d} 18:00\n" in out
+    assert "每日巡检时将按新期限提醒" in out  # no Temporal here: the daily sweep will see it
     [moved] = as_json("verify", "list", CID, "--open")
     assert datetime.fromisoformat(moved["deadline"]) == to.replace(tzinfo=SHANGHAI)
     task = as_json("hazard", "add", CID, WANG, "--kind", "用电", "--note", "电线老化")["task"]
@@ -196,4 +197,5 @@ def test_ops_move_a_case_and_a_task_deadline_in_the_plans_time(
         "hazard", "extend", CID, task["task_id"], "--to", to.isoformat(), "--reason", "等电工"
     )
     assert result["moved"] is True and result["kind"] == "rectification"
+    assert result["campaign_told"] is False
     assert recent.count(EventType.DEADLINE_MOVED) == 2
