@@ -97,9 +97,13 @@ def move_deadline(
             kind=kind, id=ident, district=item.district, previous=to, to=to, moved=False
         )
     prefix = f"{campaign_id}:deadline:{kind}:{ident}:"
-    key = ledger_table.c.idempotency_key
+    stream = household_stream(campaign_id, item.person_key)
     before = conn.execute(
-        select(func.count()).where(key > prefix, key < prefix + "\uffff")
+        select(func.count()).where(
+            ledger_table.c.stream == stream,  # on the (stream, version) index
+            ledger_table.c.type == EventType.DEADLINE_MOVED,
+            ledger_table.c.idempotency_key.startswith(prefix, autoescape=True),
+        )
     ).scalar_one()
     payload: dict[str, Any] = {
         "kind": kind,
@@ -114,7 +118,7 @@ def move_deadline(
         [
             LedgerEvent(
                 campaign_id=campaign_id,
-                stream=household_stream(campaign_id, item.person_key),
+                stream=stream,
                 type=EventType.DEADLINE_MOVED,
                 payload=payload,
                 actor=actor,
@@ -125,11 +129,17 @@ def move_deadline(
     )
     if not recorded:  # a concurrent move took the number: the caller's retry renumbers
         raise IntegrityError("move deadline", None, Exception(f"{ident}: moved concurrently"))
-    conn.execute(
+    changed = conn.execute(
         update(table)
-        .where(table.c.campaign_id == campaign_id, table.c[id_column] == ident)
+        .where(
+            table.c.campaign_id == campaign_id,
+            table.c[id_column] == ident,
+            table.c.status == "open",
+        )
         .values(deadline=to)
-    )
+    ).rowcount
+    if changed != 1:  # closed since it was read: the event is rolled back with this
+        raise Rejected(f"{ident} 刚已办结 / was closed meanwhile: its deadline stays")
     return WorkDeadlineMoved(
         kind=kind, id=ident, district=item.district, previous=item.deadline, to=to, moved=True
     )
