@@ -27,3 +27,10 @@ def test_what_either_library_writes_the_other_reads_back(value: object) -> None:
     assert json.loads(dumps(value)) == value
     assert loads(json.dumps(value)) == value
     assert decoded(dumps(value)) == value and decoded([value]) == [value]
+
+
+def test_what_orjson_refuses_is_written_and_read_as_the_standard_library_does() -> None:
+    odd = {"note": "\udcff", "big": 2**70, "nan": float("nan")}
+    text = dumps(odd)
+    back = loads(text)
+    assert back["note"] == "\udcff" and back["big"] == 2**70 and back["nan"] != back["nan"]

@@ -9,6 +9,7 @@ by either reads back the same with either.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -17,13 +18,21 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 def dumps(value: Any) -> str:
-    return orjson.dumps(value, option=_OPTIONS).decode()
+    try:
+        return orjson.dumps(value, option=_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        # What orjson refuses and the standard library writes: text with lone surrogates
+        # (bytes a terminal could not decode), integers beyond 64 bits, NaN.
+        return json.dumps(value)
 
 
 def loads(text: str | bytes) -> Any:
-    return orjson.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # NaN or Infinity, as the standard library wrote them
 
 
 def decoded(value: Any) -> Any:
     """A JSON column read as text (a driver may have decoded it already)."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+    return loads(value) if isinstance(value, str | bytes) else value
