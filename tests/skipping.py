@@ -102,7 +102,7 @@ async def settle(env: WorkflowEnvironment, workflow_id: str) -> None:
         if not near:
             return
         # Skip past them; the tasks they start are waited for on the next turn.
-        await env.sleep(max(near) - now + timedelta(milliseconds=100))
+        await env.sleep(max(max(near) - now, timedelta(0)) + timedelta(milliseconds=100))
     raise AssertionError(f"{workflow_id} did not settle within {_SETTLE_WITHIN:.0f} s")
 
 
