@@ -39,7 +39,9 @@ class FollowupActivities:
         plan = get_plan(engine, inp.campaign_id)
         for district in inp.open_survey_hazards:  # idempotent: a retry opens nothing twice
             open_survey_rectifications(engine, inp.campaign_id, district, "system", inp.until)
-        out = sweep(engine, self._channel, plan, inp.campaign_id, inp.since, inp.until, utcnow)
+        out = sweep(
+            engine, self._channel, plan, inp.campaign_id, inp.since, inp.until, utcnow, beat=_beat
+        )
         info = activity.info()
         if out.failed and info.attempt < 5:
             # Sent messages are in the outbox as sent; a retry only resends the failed.
@@ -108,7 +110,8 @@ class FollowupActivities:
 
 
 def _beat() -> None:
-    """Heartbeat; stop (before the next message) once this attempt is cancelled or timed out."""
+    """Heartbeat; stop (before the next message) once this attempt is cancelled or timed out,
+    so that a retry does not send the same messages alongside it."""
     activity.heartbeat()
     if activity.is_cancelled():
-        raise CancelledError("cadre notices: attempt cancelled")
+        raise CancelledError("attempt cancelled: the rest is sent by the next one")

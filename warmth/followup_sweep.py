@@ -106,8 +106,12 @@ def sweep(
     since: datetime,
     until: datetime,
     now: Callable[[], datetime],
+    beat: Callable[[], None] = lambda: None,
 ) -> SweepOutcome:
-    """Send what fell due in ``(since, until]``; the next instant something falls due."""
+    """Send what fell due in ``(since, until]``; the next instant something falls due.
+
+    ``beat`` is called before each message (the activity heartbeats there).
+    """
     work = open_work(engine, campaign_id)
     cases = plan.cases
     due = due_in(work, cases.reminders, plan.escalation_interval, since, until)
@@ -126,6 +130,7 @@ def sweep(
     directory = campaign_directory(engine, plan, campaign_id, [rid for rid, _, _ in groups])
     zone = plan.zone
     for (rid, kind, late), items in sorted(groups.items()):
+        beat()
         note = Notification(
             campaign_id=campaign_id,
             kind=_KIND[kind],

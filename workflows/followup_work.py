@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 from workflows.gate import decided_by
-from workflows.options import REPORT, notify_options
+from workflows.options import REPORT, bulk_notify_options
 
 # Follow-up work (issue 5): the reminder sweep, the follow-up gate's open cases, weekly
 # progress reports and the final report. Histories from before it replay without them.
@@ -86,7 +86,7 @@ class FollowupWork:
                         open_survey_hazards=self._inp.districts if self._hazards_due else [],
                     ),
                     result_type=SweepResult,
-                    **notify_options(self._inp.notification_retry),
+                    **bulk_notify_options(self._inp.notification_retry),
                 )
                 self.failed += result.failed
                 self.open_verification = result.open_verification

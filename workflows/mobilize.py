@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from warmth.domain.phases import Phase
 
 from workflows.batches import batched_phase
-from workflows.options import cadre_notice_options
+from workflows.options import bulk_notify_options
 
 # Cadres told their households once the mobilize gate is approved. Histories from
 # before it replay without the notices.
@@ -48,7 +48,7 @@ async def notify_cadres(inp: CampaignInput) -> int:
                 Activities.NOTIFY_CADRES,
                 DistrictInput(campaign_id=inp.campaign_id, district=name, phase=Phase.MOBILIZE),
                 result_type=CadreNotices,
-                **cadre_notice_options(inp.notification_retry),
+                **bulk_notify_options(inp.notification_retry),
             )
         except ActivityError:  # not even an attempt came back: count the district once
             workflow.logger.warning("cadre notices failed", extra={"district": name})

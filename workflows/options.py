@@ -74,9 +74,10 @@ def notify_options(first_retry: timedelta) -> dict[str, Any]:
 MAX_PARALLEL_DISTRICTS = 4
 
 
-def cadre_notice_options(first_retry: timedelta) -> dict[str, Any]:
-    """:func:`notify_options` for one message per cadre of a district: a district has
-    hundreds of cadres, and a rate-limited channel sends about 20 a minute."""
+def bulk_notify_options(first_retry: timedelta) -> dict[str, Any]:
+    """:func:`notify_options` for an activity that sends many messages (one per cadre of
+    a district, a sweep's reminders): hundreds at about 20 a minute on a rate-limited
+    channel. It heartbeats per message."""
     return {
         **notify_options(first_retry),
         "start_to_close_timeout": timedelta(minutes=30),
