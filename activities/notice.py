@@ -13,7 +13,7 @@ from warmth.contracts import (
     ResolveObjectionInput,
 )
 from warmth.domain.budget import check_budget
-from warmth.domain.events import EventType, LedgerEvent, campaign_stream
+from warmth.domain.events import EventType
 from warmth.store import ledger, notice
 from warmth.store.campaigns import get_plan
 from warmth.store.deliveries import unconfirmed_by_community
@@ -32,23 +32,17 @@ class NoticeActivities:
         report = BudgetReport(
             sources=check_budget(needed, {f.code: f.budget for f in plan.fund_sources})
         )
-        with engine.begin() as conn:
-            ledger.append(
-                conn,
-                [
-                    LedgerEvent(
-                        campaign_id=inp.campaign_id,
-                        stream=campaign_stream(inp.campaign_id),
-                        type=EventType.BUDGET_CHECKED,
-                        payload=report.model_dump(mode="json"),
-                        actor="system:distribute",
-                        at=utcnow(),
-                        # one fact per check the workflow asked for, whatever the retries
-                        idempotency_key=f"{inp.campaign_id}:budget-checked:"
-                        f"{activity.info().workflow_run_id}:{activity.info().activity_id}",
-                    )
-                ],
-            )
+        ledger.record(
+            engine,
+            inp.campaign_id,
+            EventType.BUDGET_CHECKED,
+            report.model_dump(mode="json"),
+            "system:distribute",
+            utcnow(),
+            # one fact per check the workflow asked for, whatever the retries
+            f"{inp.campaign_id}:budget-checked:"
+            f"{activity.info().workflow_run_id}:{activity.info().activity_id}",
+        )
         return report
 
     @activity.defn(name=Activities.POST_NOTICE)
@@ -59,21 +53,15 @@ class NoticeActivities:
         files = notice.write_notice_files(
             engine, inp.campaign_id, plan, self._ctx.output_dir / inp.campaign_id / "notice"
         )
-        with engine.begin() as conn:
-            ledger.append(
-                conn,
-                [
-                    LedgerEvent(
-                        campaign_id=inp.campaign_id,
-                        stream=campaign_stream(inp.campaign_id),
-                        type=EventType.NOTICE_POSTED,
-                        payload={"files": [f.name for f in files]},
-                        actor="system:distribute",
-                        at=utcnow(),
-                        idempotency_key=f"{inp.campaign_id}:notice-posted",
-                    )
-                ],
-            )
+        ledger.record(
+            engine,
+            inp.campaign_id,
+            EventType.NOTICE_POSTED,
+            {"files": [f.name for f in files]},
+            "system:distribute",
+            utcnow(),
+            f"{inp.campaign_id}:notice-posted",
+        )
         return [str(f) for f in files]
 
     @activity.defn(name=Activities.LODGE_OBJECTION)

@@ -523,21 +523,15 @@ def list_callback_tasks(
             engine, campaign_id, who, "export callers' lists in full", reason, datetime.now(UTC)
         )
         raise Rejected(reason)
-    with engine.begin() as conn:
-        ledger.append(
-            conn,
-            [
-                LedgerEvent(
-                    campaign_id=campaign_id,
-                    stream=campaign_stream(campaign_id),
-                    type=EventType.CALLBACK_LIST_EXPORTED,
-                    payload={"full": True, "rows": len(tasks), "caller": caller_id, "scope": scope},
-                    actor=who,
-                    at=datetime.now(UTC),
-                    idempotency_key=f"{campaign_id}:callback-list:{uuid.uuid4()}",
-                )
-            ],
-        )
+    ledger.record(
+        engine,
+        campaign_id,
+        EventType.CALLBACK_LIST_EXPORTED,
+        {"full": True, "rows": len(tasks), "caller": caller_id, "scope": scope},
+        who,
+        datetime.now(UTC),
+        f"{campaign_id}:callback-list:{uuid.uuid4()}",
+    )
     return tasks
 
 

@@ -21,7 +21,7 @@ from warmth.auth.interceptors import acting_as
 from warmth.auth.rules import Action, Forbidden, User, authorize
 from warmth.contracts import RosterSubmission, SubmissionAck
 from warmth.domain.errors import Rejected
-from warmth.domain.events import EventType, LedgerEvent, campaign_stream
+from warmth.domain.events import EventType
 from warmth.domain.ids import mask_id, mask_name, normalize_id
 from warmth.domain.people import person_key
 from warmth.domain.plan import CampaignPlan
@@ -226,22 +226,15 @@ def compare_roster(
             for k in extra
         ]
         write_xlsx(out, ["差异/difference", "区", "街道", "社区", "姓名", "公民身份号码"], rows)
-    with engine.begin() as conn:
-        ledger.append(
-            conn,
-            [
-                LedgerEvent(
-                    campaign_id=campaign_id,
-                    stream=campaign_stream(campaign_id),
-                    type=EventType.ROSTER_COMPARED,
-                    payload=result.model_dump(mode="json", exclude={"by_community"}),
-                    actor=actor,
-                    at=datetime.now(UTC),
-                    idempotency_key=f"{campaign_id}:compared:{intake.file_digest(reference)}:"
-                    f"{len(roster)}",
-                )
-            ],
-        )
+    ledger.record(
+        engine,
+        campaign_id,
+        EventType.ROSTER_COMPARED,
+        result.model_dump(mode="json", exclude={"by_community"}),
+        actor,
+        datetime.now(UTC),
+        f"{campaign_id}:compared:{intake.file_digest(reference)}:{len(roster)}",
+    )
     return result
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 
 from warmth.auth.rules import Action, Forbidden, Principal, Role, allowed
 from warmth.domain.errors import WarmthError
-from warmth.domain.events import EventType, LedgerEvent, campaign_stream
+from warmth.domain.events import EventType
 from warmth.domain.ids import mask_id, mask_name
 from warmth.domain.plan import CampaignPlan
 from warmth.roster.export import write_csv
@@ -303,18 +303,12 @@ def permitted_groups(
 def _record(
     engine: Engine, campaign_id: str, actor: str, full: bool, files: list[dict[str, object]]
 ) -> None:
-    with engine.begin() as conn:
-        ledger.append(
-            conn,
-            [
-                LedgerEvent(
-                    campaign_id=campaign_id,
-                    stream=campaign_stream(campaign_id),
-                    type=EventType.BANK_FILES_WRITTEN,
-                    payload={"full": full, "files": files},
-                    actor=actor,
-                    at=datetime.now(UTC),
-                    idempotency_key=f"{campaign_id}:bank-files:{uuid.uuid4()}",
-                )
-            ],
-        )
+    ledger.record(
+        engine,
+        campaign_id,
+        EventType.BANK_FILES_WRITTEN,
+        {"full": full, "files": files},
+        actor,
+        datetime.now(UTC),
+        f"{campaign_id}:bank-files:{uuid.uuid4()}",
+    )

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection, Engine, func, select
 
-from warmth.domain.events import LedgerEvent
+from warmth.domain.events import LedgerEvent, campaign_stream
 from warmth.store.schema import ledger
 from warmth.store.sql import insert_values, rows_in
 
@@ -200,7 +200,7 @@ def record(
                 [
                     LedgerEvent(
                         campaign_id=campaign_id,
-                        stream=f"campaign:{campaign_id}",
+                        stream=campaign_stream(campaign_id),
                         type=type_,
                         payload=payload,
                         actor=actor,
