@@ -29,10 +29,11 @@ from sqlalchemy import Engine
 from warmth.reports.charts import write_charts
 from warmth.reports.labels import check_language
 from warmth.reports.paths import report_paths
-from warmth.reports.statistics import CampaignStatistics, check_as_of, compute, paused_gc
+from warmth.reports.statistics import CampaignStatistics, check_as_of, compute
 from warmth.reports.summary import render_html, render_markdown
 from warmth.reports.workbook import outstanding_columns, outstanding_rows, write_workbook
 from warmth.roster.export import write_csv
+from warmth.store.sql import paused_gc
 
 __all__ = [
     "CampaignStatistics",

@@ -30,7 +30,6 @@ It is a progress report (进度统计) at any time of the campaign and the final
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -51,6 +50,7 @@ from warmth.roster.normalize import HAZARD_KINDS
 from warmth.store import campaigns as campaign_store
 from warmth.store import jsontext
 from warmth.store.schema import households, ledger
+from warmth.store.sql import paused_gc
 
 DELIVERY_CONFIRMED: str = EventType.DELIVERY_CONFIRMED
 """Ledger type of a confirmed delivery (签收确认); of its payload only ``item`` is read."""
@@ -548,24 +548,6 @@ def _issue(p: dict[str, Any]) -> Issue:
 
 
 _FETCH = 20_000
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building large acyclic structures.
-
-    Folding 500,000 events allocates a few million dicts, sets and tuples; the
-    collector would walk them again and again (about a sixth of the fold's CPU time,
-    measured here) to find cycles that are not there. Reference counting still frees
-    everything; the collector is switched back on afterwards if it was on.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _dbapi(conn: Connection) -> Any:

@@ -146,17 +146,7 @@ def event_by_key(engine: Engine, idempotency_key: str) -> LedgerEvent | None:
         row = conn.execute(
             select(ledger).where(ledger.c.idempotency_key == idempotency_key)
         ).first()
-    if row is None:
-        return None
-    return LedgerEvent(
-        campaign_id=row.campaign_id,
-        stream=row.stream,
-        type=row.type,
-        payload=row.payload,
-        actor=row.actor,
-        at=as_utc(row.at),
-        idempotency_key=row.idempotency_key,
-    )
+    return None if row is None else _event(row)
 
 
 def events_of(
@@ -167,15 +157,19 @@ def events_of(
     if types is not None:
         query = query.where(ledger.c.type.in_(list(types)))
     for row in conn.execute(query.execution_options(yield_per=5000)):
-        yield LedgerEvent(
-            campaign_id=row.campaign_id,
-            stream=row.stream,
-            type=row.type,
-            payload=row.payload,
-            actor=row.actor,
-            at=as_utc(row.at),
-            idempotency_key=row.idempotency_key,
-        )
+        yield _event(row)
+
+
+def _event(row: Any) -> LedgerEvent:
+    return LedgerEvent(
+        campaign_id=row.campaign_id,
+        stream=row.stream,
+        type=row.type,
+        payload=row.payload,
+        actor=row.actor,
+        at=as_utc(row.at),
+        idempotency_key=row.idempotency_key,
+    )
 
 
 def as_utc(value: datetime) -> datetime:
