@@ -1,7 +1,8 @@
 """Sending notifications through a channel, once per idempotency key (outbox).
 
 Recipients are resolved from the campaign plan's supervisors (name, language,
-email, phone); each gets the message in their own language.
+email, phone) and its staff (`warmth.messaging.campaign_directory`); each gets the
+message in their own language.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.context import ActivityContext, utcnow
 from warmth.contracts import Activities, Notification, NotificationResult
-from warmth.notify import ChannelError, StaticDirectory, TemplateError, dispatch
+from warmth.messaging import campaign_directory
+from warmth.notify import ChannelError, TemplateError, dispatch
 from warmth.notify.channels import Channel
 from warmth.store import outbox
 from warmth.store.campaigns import get_plan
@@ -28,10 +30,7 @@ class NotificationActivities:
         if not outbox.claim(engine, n, self._channel.name, utcnow()):
             return NotificationResult(sent=False, channel=self._channel.name)
         plan = get_plan(engine, n.campaign_id)
-        directory = StaticDirectory.from_people(
-            plan.supervisors,
-            {s.id: s.model_dump(include={"email", "phone", "language"}) for s in plan.supervisors},
-        )
+        directory = campaign_directory(engine, plan, n.campaign_id, n.recipients)
         try:
             dispatch(
                 self._channel, directory, n.recipients, n.kind, n.data, time_zone=plan.time_zone
