@@ -8,6 +8,7 @@ from datetime import datetime
 import typer
 
 from warmth import followup_deadlines, service
+from warmth.auth.rules import User
 from warmth.cli.common import State, client, current_user, engine, print_json, sync
 from warmth.store.campaigns import get_plan
 from warmth.store.work_deadlines import WorkKind
@@ -21,12 +22,13 @@ def extend(
     kind: WorkKind, campaign_id: str, ident: str, to: datetime, reason: str, json_out: bool
 ) -> None:
     """Move the deadline and say what changed (the plan's time zone)."""
+    user = sync(current_user)
     moved = sync(
         lambda: followup_deadlines.move_work_deadline(
-            engine(), campaign_id, kind, ident, to, reason, by=current_user()
+            engine(), campaign_id, kind, ident, to, reason, by=user
         )
     )
-    told = moved.moved and asyncio.run(_wake(campaign_id))
+    told = moved.moved and asyncio.run(_wake(campaign_id, user))
     if json_out:
         print_json({**moved.model_dump(mode="json"), "campaign_told": told})
         return
@@ -46,10 +48,10 @@ def extend(
         )
 
 
-async def _wake(campaign_id: str) -> bool:
+async def _wake(campaign_id: str, user: User) -> bool:
     """Ask the campaign to sweep now, so reminders are planned by the new deadline."""
     try:
-        handle = await asyncio.wait_for(client(current_user()), timeout=10)
+        handle = await asyncio.wait_for(client(user), timeout=10)
     except (TemporalUnavailable, RuntimeError, OSError, TimeoutError):
         return False
     return await service.work_recorded(handle, campaign_id)
