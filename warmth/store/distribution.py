@@ -20,7 +20,7 @@ from warmth.store import ledger
 from warmth.store.jsontext import decoded
 from warmth.store.ledger import BatchFact
 from warmth.store.schema import deliveries, households, objections
-from warmth.store.sql import fetch_all, insert_values
+from warmth.store.sql import fetch_all, insert_values, paused_gc
 
 
 def to_fen(amount: Any) -> int:
@@ -70,7 +70,7 @@ def issue_batch(
     """
     owed: dict[str, list[Entitlement]] = {}  # categories (JSON text) -> entitlements
     issues: dict[tuple[str, str, str], list[_Issue]] = {}
-    with engine.begin() as conn:
+    with paused_gc(), engine.begin() as conn:
         batch = fetch_all(
             conn,
             _batch_query(campaign_id, district, after, limit),
