@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select, update
 from warmth.domain.events import EventType, LedgerEvent, campaign_stream
 from warmth.domain.people import person_key
 from warmth.domain.plan import CampaignPlan
-from warmth.roster import RosterRecord, RosterValidator, RowError, read_rows
+from warmth.roster import RosterValidator, RowError, read_rows
 from warmth.store import ledger
 from warmth.store.schema import roster_imports, roster_rejections, roster_staging
 from warmth.store.sql import insert_ignore, insert_values, paused_gc
@@ -122,27 +122,26 @@ def stage_file(
     with paused_gc():
         for number, raw in read_rows(path, encoding):
             rows += 1
-            outcome = validator.validate(number, raw)
-            if isinstance(outcome, RosterRecord):
+            outcome = validator.validate_fields(number, raw)
+            if isinstance(outcome, dict):
                 accepted += 1
-                key = person_key(secret, outcome.id_number)
+                key = person_key(secret, outcome["id_number"])
                 if key in seen:
                     duplicates += 1
                 seen.add(key)
-                by_district[outcome.district] += 1
-                record = _record_json(outcome)
-                if not record.get("reporting_unit"):
-                    record["reporting_unit"] = unit
+                by_district[outcome["district"]] += 1
+                if not outcome["reporting_unit"]:
+                    outcome["reporting_unit"] = unit
                 staged.append(
                     (
                         campaign_id,
                         import_id,
                         number,
-                        outcome.district,
-                        outcome.street,
-                        outcome.community,
+                        outcome["district"],
+                        outcome["street"],
+                        outcome["community"],
                         key,
-                        record,
+                        outcome,
                     )
                 )
             else:
@@ -177,20 +176,6 @@ def stage_file(
     if known is None:
         _record_import(engine, campaign_id, report, actor, at)
     return report
-
-
-def _record_json(record: RosterRecord) -> dict[str, Any]:
-    """``record.model_dump(mode="json")``, built directly: it runs once per accepted row.
-
-    The fields of a record are strings, numbers, None, tuples of strings and a
-    str-to-str dict, so the JSON form only turns the tuples into lists; a test
-    checks that the result equals ``model_dump(mode="json")``.
-    """
-    out = dict(record.__dict__)
-    out["categories"] = list(record.categories)
-    out["hazards"] = list(record.hazards)
-    out["extra"] = dict(record.extra)
-    return out
 
 
 def _count_known(

@@ -413,3 +413,27 @@ def test_record_is_what_validation_would_build(
     ]
     assert record.model_fields_set == validated.model_fields_set
     assert record.model_dump(mode="json") == validated.model_dump(mode="json")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"seq": "", "phone": "", "address": "", "reporting_unit": "", "needs": "", "hazards": ""},
+        {"phone": "021-64361234", "hazards": "燃气软管老化，电线老化", "household_size": "３人"},
+        {"category": "低保对象、残疾人", "note": " 备 注 ", "自定义": "x", "空白列": "  "},
+        {"id_number": "12345"},
+    ],
+)
+def test_fields_are_the_records_json_form(
+    validator: RosterValidator, changes: dict[str, str]
+) -> None:
+    # Imports stage validate_fields() as the record: it must be model_dump(mode="json")
+    # key for key, in the fields' order, and reject exactly what validate() rejects.
+    fields = validator.validate_fields(4, raw_row(**changes))
+    record = validator.validate(4, raw_row(**changes))
+    if isinstance(record, RosterRecord):
+        assert isinstance(fields, dict)
+        assert list(fields.items()) == list(record.model_dump(mode="json").items())
+    else:
+        assert fields == record

@@ -12,7 +12,7 @@ from warmth.roster.columns import LABELS
 from warmth.roster.errors import RowError
 from warmth.roster.export import write_xlsx
 from warmth.roster.reader import read_rows
-from warmth.roster.validate import RosterRecord, RosterValidator
+from warmth.roster.validate import RosterValidator
 
 REPORT_HEADER = ("行号/row", "字段/field", "原因/reason")
 
@@ -58,13 +58,13 @@ def check_file(
     seen: set[str] = set()
     for number, raw in read_rows(path, encoding):
         rows += 1
-        outcome = validator.validate(number, raw)
-        if isinstance(outcome, RosterRecord):
+        outcome = validator.validate_fields(number, raw)
+        if isinstance(outcome, dict):
             accepted += 1
-            if outcome.id_number in seen:
+            if outcome["id_number"] in seen:
                 merged += 1
             else:
-                seen.add(outcome.id_number)
+                seen.add(outcome["id_number"])
         else:
             rejected.extend(outcome)
     return CheckResult(

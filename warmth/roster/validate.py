@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from typing import Any, Final
@@ -185,7 +186,7 @@ class RosterValidator:
     ``communities`` the jurisdiction as ``(district, street, community)``
     triples (区, 街道, 社区). Names match after NFKC, case folding and removal
     of spaces; records carry the plan's spelling. ``today`` bounds birth dates
-    (default: the current date at each call).
+    (default: the current date, read at most once a second).
     """
 
     def __init__(
@@ -205,6 +206,8 @@ class RosterValidator:
             self._streets.setdefault((d, s), street)
             self._communities.setdefault((d, s, c), community)
         self._today = today
+        self._date_now = date.today()
+        self._date_until = time.monotonic() + 1.0
         self._place_memo: dict[tuple[str, str, str], tuple[str, str, str] | list[_Problem]] = {}
         self._category_memo: dict[str, tuple[str, ...] | list[_Problem]] = {}
 
@@ -214,6 +217,28 @@ class RosterValidator:
         ``raw`` maps canonical field names (see :data:`~warmth.roster.columns.FIELDS`)
         to cell text; other keys are kept as ``extra``. A missing key is an
         empty cell.
+        """
+        fields = self.validate_fields(row_number, raw)
+        if isinstance(fields, list):
+            return fields
+        # Every value already has its field's type (checked by a test against validated
+        # construction): build the frozen record without validating it again.
+        return RosterRecord.model_construct(
+            **{
+                **fields,
+                "categories": tuple(fields["categories"]),
+                "hazards": tuple(fields["hazards"]),
+            }
+        )
+
+    def validate_fields(
+        self, row_number: int, raw: Mapping[str, str]
+    ) -> dict[str, Any] | list[RowError]:
+        """:meth:`validate` giving the record's JSON form, ``record.model_dump(mode="json")``.
+
+        What bulk work stores and counts (an import stages this dict as JSON, a check
+        counts ID numbers): building the pydantic record costs as much as checking the
+        row. The keys are the record's fields in their order; tuples are lists.
         """
         problems: list[_Problem] = []
 
@@ -254,40 +279,46 @@ class RosterValidator:
         if problems or isinstance(place, list) or isinstance(categories, list):
             return [RowError(row=row_number, field=f, reason=r) for f, r in problems]
         hazards_text = optional_text(raw.get("hazards", ""))
-        # Every value below already has its field's type (checked by a test against
-        # validated construction): build the frozen record without validating it again.
-        return RosterRecord.model_construct(
-            row=row_number,
-            seq=clean_code(raw.get("seq", "")) or None,
-            name=name,
-            id_number=id_number,
-            phone=phone,
-            district=place[0],
-            street=place[1],
-            community=place[2],
-            address=optional_text(raw.get("address", "")),
-            categories=categories,
-            household_size=household_size,
-            reporting_unit=optional_text(raw.get("reporting_unit", "")),
-            needs=optional_text(raw.get("needs", "")),
-            hazards=parse_hazards(hazards_text or ""),
-            hazards_text=hazards_text,
-            note=optional_text(raw.get("note", "")),
-            extra={}
+        return {
+            "row": row_number,
+            "seq": clean_code(raw.get("seq", "")) or None,
+            "name": name,
+            "id_number": id_number,
+            "phone": phone,
+            "district": place[0],
+            "street": place[1],
+            "community": place[2],
+            "address": optional_text(raw.get("address", "")),
+            "categories": list(categories),
+            "household_size": household_size,
+            "reporting_unit": optional_text(raw.get("reporting_unit", "")),
+            "needs": optional_text(raw.get("needs", "")),
+            "hazards": list(parse_hazards(hazards_text or "")),
+            "hazards_text": hazards_text,
+            "note": optional_text(raw.get("note", "")),
+            "extra": {}
             if raw.keys() <= _FIELD_SET
             else {
                 key: text
                 for key, value in raw.items()
                 if key not in _FIELD_SET and (text := clean_text(value))
             },
-        )
+        }
+
+    def _current_date(self) -> date:
+        """Today's date, asked of the clock at most once a second (rows come by the thousand)."""
+        now = time.monotonic()
+        if now >= self._date_until:
+            self._date_now = date.today()
+            self._date_until = now + 1.0
+        return self._date_now
 
     def _id_reason(self, id_number: str) -> str | None:
         if not id_number:
             return REQUIRED["id_number"]
         if _SCIENTIFIC.fullmatch(id_number):
             return ID_SCIENTIFIC
-        code = check_id(id_number, today=self._today)
+        code = check_id(id_number, today=self._today or self._current_date())
         if code is None:
             return None
         if code == "length" and len(id_number) == 15 and id_number.isdigit():
