@@ -108,7 +108,7 @@ def test_an_import_that_fails_part_way_counts_for_nothing_until_submitted_again(
     roster = write(tmp_path / "r.csv", *rows)
     monkeypatch.setattr(intake, "WRITE_ROWS", 2)  # two writes happen before the failure
     calls = 0
-    validate = RosterValidator.validate
+    validate = RosterValidator.validate_fields
 
     def failing(self: RosterValidator, number: int, raw: Mapping[str, str]) -> object:
         nonlocal calls
@@ -117,10 +117,10 @@ def test_an_import_that_fails_part_way_counts_for_nothing_until_submitted_again(
             raise OSError("disk gone")
         return validate(self, number, raw)
 
-    monkeypatch.setattr(RosterValidator, "validate", failing)
+    monkeypatch.setattr(RosterValidator, "validate_fields", failing)
     with pytest.raises(OSError):
         intake.stage_file(engine, b"k", "c1", PLAN, roster, unit="民政科", actor="ops", at=AT)
-    monkeypatch.setattr(RosterValidator, "validate", validate)
+    monkeypatch.setattr(RosterValidator, "validate_fields", validate)
     with engine.connect() as conn:
         assert len(conn.execute(select(roster_staging)).all()) == 4  # written, but inert
         assert conn.execute(select(roster_imports)).all() == []
