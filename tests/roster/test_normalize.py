@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from warmth.roster.normalize import (
     clean_code,
@@ -130,3 +134,30 @@ def test_parse_household_size(raw: str, expected: int | None) -> None:
 )
 def test_parse_hazards(raw: str, expected: tuple[str, ...]) -> None:
     assert parse_hazards(raw) == expected
+
+
+_CELL_TEXT = st.text(
+    alphabet=st.sampled_from(
+        [
+            *["a", "Z", "7", " ", "\t", "\n", "\xa0", "\u2028", "\x1c", "１", "Ａ", "ｚ", "！"],
+            *["\u3000", "\u200b", "\u2060", "\ufeff", "梅", "路", "、", "。", "'", "-"],
+        ]
+    ),
+    max_size=12,
+)
+
+
+@given(_CELL_TEXT)
+def test_clean_text_is_its_definition(value: str) -> None:
+    # clean_text returns the usual cell unchanged without translating it: that shortcut
+    # must give what the definition gives for every text.
+    invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+    table = {**{c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}, 0x3000: 0x20, **invisible}
+    table |= {c: c - 0xFEE0 for c in [*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+    assert clean_text(value) == " ".join(value.translate(table).split())
+
+
+@given(_CELL_TEXT)
+def test_clean_code_is_its_definition(value: str) -> None:
+    invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+    assert clean_code(value) == unicodedata.normalize("NFKC", value).translate(invisible).strip()

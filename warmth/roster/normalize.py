@@ -25,6 +25,10 @@ _HALFWIDTH: Final = {
 }
 _INVISIBLE: Final[dict[int, int | None]] = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _TEXT_TABLE: Final = {**_HALFWIDTH, **_INVISIBLE}
+_WORD = r"[^\s\uff10-\uff5a\u3000\u200b-\u200d\u2060\ufeff]+"
+_TEXT_CLEAN = re.compile(rf"(?:{_WORD}(?: {_WORD})*)?")
+"""Text :func:`clean_text` returns unchanged: single spaces between words at most, no
+full-width letter, digit or space, no invisible character (a superset of the table's)."""
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _NAME_DOTS = re.compile(r"\s*[·•‧∙⋅・･.．]\s*")
 _PLAIN_CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -51,11 +55,15 @@ def to_halfwidth(text: str) -> str:
 
 def clean_text(value: str) -> str:
     """Trim a free-text cell, half-width its digits and letters, collapse spaces."""
+    if _TEXT_CLEAN.fullmatch(value):
+        return value  # the usual cell: nothing to translate, no space to trim or collapse
     return " ".join(value.translate(_TEXT_TABLE).split())
 
 
 def clean_code(value: str) -> str:
     """NFKC a code-like cell and trim it (序号, 家庭人数, phone)."""
+    if value.isascii() and value.isalnum():
+        return value  # NFKC keeps ASCII letters and digits, and there is nothing to trim
     return unicodedata.normalize("NFKC", value).translate(_INVISIBLE).strip()
 
 
