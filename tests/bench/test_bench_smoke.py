@@ -6,8 +6,10 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from warmth.bench import reference
 from warmth.bench.import_bench import run_import_bench
 from warmth.bench.rosters import bench_plan, cached_roster
 from warmth.cli.app import app
@@ -38,7 +40,8 @@ def test_command_ends_with_one_json_line(tmp_path: Path) -> None:
     settings = State.settings  # the command's --data-dir replaces the process-wide settings
     try:
         out = CliRunner().invoke(
-            app, ["--data-dir", str(tmp_path), "bench", "import", "--rows", str(ROWS)]
+            app,
+            ["--data-dir", str(tmp_path), "bench", "import", "--rows", str(ROWS), "--no-reference"],
         )
     finally:
         State.settings = settings
@@ -50,3 +53,16 @@ def test_command_ends_with_one_json_line(tmp_path: Path) -> None:
     assert summary["rows"] == ROWS and summary["format"] == "csv"
     assert summary["seconds"] > 0 and summary["peak_rss_mb"] > 0
     assert not any(line.startswith("{") for line in lines[:-1])
+
+
+def test_the_machine_reference_times_the_guides_workload(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The guide's figure is for 100,000 rows; a small file keeps the test quick.
+    monkeypatch.setattr(reference, "GUIDE_ROWS", 300)
+    measured = reference.measure_reference(tmp_path)
+    assert (tmp_path / "roster-300-s2026-v1.xlsx").exists()
+    assert 0 < measured.seconds < 60
+    slow = reference.Reference(seconds=2.0)
+    assert slow.speed == 0.5
+    assert "2.00 s (the guide: 1.0 s)" in slow.line() and "0.50×" in slow.line()

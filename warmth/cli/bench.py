@@ -8,6 +8,22 @@ from warmth.cli.common import JSON_OPT, State
 
 bench_app = typer.Typer(help="Benchmarks on this machine.", no_args_is_help=True)
 
+REFERENCE_OPT = typer.Option(
+    True,
+    "--reference/--no-reference",
+    help="also time a workload the project guide measured here (python-calamine reading"
+    " 100,000 xlsx rows: 1.0 s), to tell how fast the machine is at the moment",
+)
+
+
+def _reference(wanted: bool, json_out: bool) -> None:
+    """Print the machine reference line (stderr with --json), after the timed work."""
+    if not wanted:
+        return
+    from warmth.bench.reference import measure_reference
+
+    typer.echo(measure_reference(State.settings.data_dir / "bench").line(), err=json_out)
+
 
 @bench_app.command("import")
 def import_(
@@ -19,6 +35,7 @@ def import_(
         False, "--check-only", help="time the check stage alone (no store)"
     ),
     seed: int = typer.Option(2026, "--seed", help="seed of the synthetic roster"),
+    reference: bool = REFERENCE_OPT,
     json_out: bool = JSON_OPT,
 ) -> None:
     """Time roster check, import and registration (de-duplication) on N synthetic rows.
@@ -43,6 +60,7 @@ def import_(
         echo=echo,
     )
     typer.echo(result.table(), err=json_out)
+    _reference(reference, json_out)
     typer.echo(result.summary_line())
 
 
@@ -52,6 +70,7 @@ def distribute(
     batch_size: int | None = typer.Option(
         None, "--batch-size", min=1, help="households per activity (default: WARMTH_BATCH_SIZE)"
     ),
+    reference: bool = REFERENCE_OPT,
     json_out: bool = JSON_OPT,
 ) -> None:
     """N households through entitlement, issue (DistributePhase on the embedded server) and
@@ -80,6 +99,7 @@ def distribute(
         f" peak RSS {result.peak_rss_mb:.0f} MB",
         err=json_out,
     )
+    _reference(reference, json_out)
     typer.echo(
         json.dumps(
             {
@@ -95,6 +115,7 @@ def distribute(
 @bench_app.command("report")
 def report(
     households: int = typer.Option(100_000, "--households", min=10, help="synthetic households"),
+    reference: bool = REFERENCE_OPT,
     json_out: bool = JSON_OPT,
 ) -> None:
     """Time the campaign report of an N-household campaign; ends with {"households", "seconds"}."""
@@ -105,4 +126,5 @@ def report(
     seconds = bench_report(households)
     if not json_out:
         typer.echo(f"report of {households} households in {seconds:.2f} s", err=True)
+    _reference(reference, json_out)
     typer.echo(json.dumps({"households": households, "seconds": round(seconds, 3)}))

@@ -1,0 +1,50 @@
+"""A reference workload, timed beside every benchmark: how fast is the machine right now?
+
+This shared two-core machine changes speed by up to 3.5× within minutes (the same
+pure-Python check of 100,000 rows took 1.75 s in one run and 6.16 s in another, with
+CPU time equal to wall time). A benchmark figure alone cannot tell slow code from a
+slow moment, so each benchmark also times a workload whose speed on this machine the
+project guide states: python-calamine reading a 100,000-row xlsx, "1.0 s" there. The
+ratio says how the machine compares, at that moment, with when the targets were set.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+from python_calamine import CalamineWorkbook
+
+from warmth.bench.rosters import cached_roster
+
+GUIDE_ROWS = 100_000
+GUIDE_SECONDS = 1.0
+"""The guide: "A 100,000-row xlsx reads in 1.0 s with python-calamine"."""
+
+
+class Reference(BaseModel):
+    seconds: float  # best of the runs
+
+    @property
+    def speed(self) -> float:
+        """The machine's speed now relative to the guide's measurement (1.0 = the same)."""
+        return GUIDE_SECONDS / self.seconds if self.seconds > 0 else float("inf")
+
+    def line(self) -> str:
+        return (
+            f"machine reference: python-calamine reads {GUIDE_ROWS:,} xlsx rows in"
+            f" {self.seconds:.2f} s (the guide: {GUIDE_SECONDS:.1f} s), so this machine runs at"
+            f" {self.speed:.2f}× the speed the targets were set at"
+        )
+
+
+def measure_reference(cache_dir: Path, runs: int = 2) -> Reference:
+    """Read the cached synthetic 100,000-row xlsx (generated once) ``runs`` times; the best."""
+    path, _generated = cached_roster(cache_dir, GUIDE_ROWS, "xlsx")
+    best = float("inf")
+    for _ in range(runs):
+        began = time.perf_counter()
+        CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        best = min(best, time.perf_counter() - began)
+    return Reference(seconds=round(best, 3))
