@@ -16,13 +16,18 @@ REFERENCE_OPT = typer.Option(
 )
 
 
-def _reference(wanted: bool, json_out: bool) -> None:
-    """Print the machine reference line (stderr with --json), after the timed work."""
+def _reference(wanted: bool) -> str | None:
+    """The machine reference line, measured now (before the timed work, on a fresh heap)."""
     if not wanted:
-        return
+        return None
     from warmth.bench.reference import measure_reference
 
-    typer.echo(measure_reference(State.settings.data_dir / "bench").line(), err=json_out)
+    return measure_reference(State.settings.data_dir / "bench").line()
+
+
+def _say(line: str | None, json_out: bool) -> None:
+    if line is not None:
+        typer.echo(line, err=json_out)
 
 
 @bench_app.command("import")
@@ -48,6 +53,8 @@ def import_(
     """
     from warmth.bench.import_bench import run_import_bench
 
+    machine = _reference(reference)
+
     def echo(message: str) -> None:
         typer.echo(message, err=True)
 
@@ -60,7 +67,7 @@ def import_(
         echo=echo,
     )
     typer.echo(result.table(), err=json_out)
-    _reference(reference, json_out)
+    _say(machine, json_out)
     typer.echo(result.summary_line())
 
 
@@ -81,6 +88,8 @@ def distribute(
 
     from warmth.bench.distribute_bench import run_distribute_bench
 
+    machine = _reference(reference)
+
     def echo(message: str) -> None:
         typer.echo(message, err=True)
 
@@ -99,7 +108,7 @@ def distribute(
         f" peak RSS {result.peak_rss_mb:.0f} MB",
         err=json_out,
     )
-    _reference(reference, json_out)
+    _say(machine, json_out)
     typer.echo(
         json.dumps(
             {
@@ -123,8 +132,9 @@ def report(
 
     from warmth.reports.bench import bench_report
 
+    machine = _reference(reference)
     seconds = bench_report(households)
     if not json_out:
         typer.echo(f"report of {households} households in {seconds:.2f} s", err=True)
-    _reference(reference, json_out)
+    _say(machine, json_out)
     typer.echo(json.dumps({"households": households, "seconds": round(seconds, 3)}))
