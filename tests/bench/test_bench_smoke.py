@@ -65,4 +65,4 @@ def test_the_machine_reference_times_the_guides_workload(
     assert 0 < measured.seconds < 60
     slow = reference.Reference(seconds=2.0)
     assert slow.speed == 0.5
-    assert "2.00 s (the guide: 1.0 s)" in slow.line() and "0.50×" in slow.line()
+    assert "in 2.00 s; the guide quotes 1.0 s" in slow.line() and "ratio 0.50" in slow.line()

@@ -4,8 +4,9 @@ This shared two-core machine changes speed by up to 3.5× within minutes (the sa
 pure-Python check of 100,000 rows took 1.75 s in one run and 6.16 s in another, with
 CPU time equal to wall time). A benchmark figure alone cannot tell slow code from a
 slow moment, so each benchmark also times a workload whose speed on this machine the
-project guide states: python-calamine reading a 100,000-row xlsx, "1.0 s" there. The
-ratio says how the machine compares, at that moment, with when the targets were set.
+project guide quotes: python-calamine reading a 100,000-row xlsx, "1.0 s" there. Runs
+are compared by it (the bench's own roster file, always the same); the ratio to the
+guide's figure is a hint only, as the guide's file is not known.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ class Reference(BaseModel):
 
     @property
     def speed(self) -> float:
-        """The machine's speed now relative to the guide's measurement (1.0 = the same)."""
+        """The guide's time over this one: below 1, slower than the guide's measurement."""
         return GUIDE_SECONDS / self.seconds if self.seconds > 0 else float("inf")
 
     def line(self) -> str:
         return (
-            f"machine reference: python-calamine reads {GUIDE_ROWS:,} xlsx rows in"
-            f" {self.seconds:.2f} s (the guide: {GUIDE_SECONDS:.1f} s), so this machine runs at"
-            f" {self.speed:.2f}× the speed the targets were set at"
+            f"machine reference: python-calamine read the bench's {GUIDE_ROWS:,}-row roster xlsx"
+            f" in {self.seconds:.2f} s; the guide quotes {GUIDE_SECONDS:.1f} s for a"
+            f" {GUIDE_ROWS:,}-row xlsx here (ratio {self.speed:.2f}; its file may differ)"
         )
 
 
