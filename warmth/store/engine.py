@@ -38,7 +38,11 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a commit is on disk before the activity that made it reports success
+            # to Temporal. With NORMAL a power cut could lose the last commits (up to a
+            # checkpoint's worth) that Temporal already counts as done: a batch of issues
+            # gone with the workflow past it. Measured: 1.5-6 ms per commit here.
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA busy_timeout=60000")
             # Bulk work (a roster import, registration batches) touches more index
             # pages than the default 2 MB cache holds, and with the default automatic
