@@ -11,6 +11,10 @@ Who hears:
 - rectifications (隐患整改): before the deadline the responsible cadre (包保人), or the
   supervisors nearest the household when no cadre is assigned; after it, the
   supervisors of the household's district.
+- urgent cases awaiting a decision (临时救助审批, due ``urgent.decision_window`` after
+  they were raised): the level awaited — the district's supervisors, or the city's once
+  the district approved a case above the threshold; after the deadline, the city.
+  New cases are found by the daily sweep (raising one does not wake it).
 """
 
 from __future__ import annotations
@@ -31,7 +35,12 @@ from warmth.messaging import campaign_directory, send_once
 from warmth.notify.channels import Channel
 from warmth.store.casework import open_work
 
-_KIND = {"verification": "verification_reminder", "rectification": "rectification_reminder"}
+_KIND = {
+    "verification": "verification_reminder",
+    "rectification": "rectification_reminder",
+    "urgent": "urgent_reminder",
+}
+_PHASE = {"verification": "回访核查", "rectification": "回访核查", "urgent": "临时救助"}
 
 
 @dataclass
@@ -82,6 +91,13 @@ def _nearest(plan: CampaignPlan, community: str) -> list[Supervisor]:
 def recipients_for(plan: CampaignPlan, due: Due) -> list[str]:
     """Who is told about ``due`` (supervisor ids or a cadre's staff id)."""
     work = due.work
+    if work.kind == "urgent":
+        city = _above(plan, work.district)
+        if work.awaiting == "city" or due.escalation:
+            people = city or _district_sups(plan, work.district)
+        else:
+            people = _district_sups(plan, work.district) or city
+        return [s.id for s in people]
     if work.kind == "verification":
         people = _above(plan, work.district) if due.escalation else []
         people = people or _district_sups(plan, work.district) or _nearest(plan, work.community)
@@ -112,7 +128,8 @@ def sweep(
 
     ``beat`` is called before each message (the activity heartbeats there).
     """
-    work = open_work(engine, campaign_id)
+    urgent = plan.urgent.decision_window if plan.urgent is not None else None
+    work = open_work(engine, campaign_id, urgent)
     cases = plan.cases
     due = due_in(work, cases.reminders, plan.escalation_interval, since, until)
     outcome = SweepOutcome(
@@ -137,7 +154,7 @@ def sweep(
             recipients=[rid],
             data={
                 "campaign": plan.name,
-                "phase": "回访核查",
+                "phase": _PHASE[kind],
                 "jurisdiction": _jurisdiction(plan, items),
                 "summary": _summary(items, zone),
             },

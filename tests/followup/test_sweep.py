@@ -10,6 +10,7 @@ from warmth.callbacks import record_callback
 from warmth.followup_deadlines import move_work_deadline
 from warmth.followup_sweep import sweep
 from warmth.notify import Recipient
+from warmth.store import urgent
 
 
 class Recording:
@@ -48,3 +49,53 @@ def test_reminders_follow_a_moved_deadline_and_each_message_is_heartbeaten(
     assert later.sent == []  # no reminder, no escalation by the old deadline
     run(later, CALL + timedelta(days=26), CALL + timedelta(days=27, minutes=1))
     assert [ids for ids, _ in later.sent] == [["li.east"]]  # the new 3-day reminder
+
+
+def test_urgent_cases_awaiting_a_decision_remind_the_level_awaited_then_the_city(
+    everyone: Followup,
+) -> None:
+    engine, raised = everyone.engine, CALL
+    fire = urgent.NewCase(
+        case_id="U1", person_key="p-u1", name="王小明", id_number="11010519491231002X",
+        phone=None, district="东湖区", street="梅园街道", community="梅园一社区",
+        category="低保对象", asked_fen=500_000, reason="家中失火", raised_by="ops.city",
+    )  # fmt: skip
+    urgent.open_case(engine, CID, fire, raised)
+    assert PLAN.urgent is not None and PLAN.urgent.decision_window == timedelta(days=3)
+
+    def run(since: timedelta, until: timedelta) -> list[tuple[list[str], str]]:
+        channel = Recording()
+        sweep(engine, channel, PLAN, CID, raised + since, raised + until, lambda: NOW)
+        return channel.sent
+
+    # A day before the decision is due, the district's supervisor is reminded.
+    [(to, text)] = run(timedelta(0), timedelta(days=2, minutes=1))
+    assert to == ["li.east"] and "U1" in text and "5000.00 元" in text and "待区级审批" in text
+    # The district approves above the threshold: the city's decision is awaited now.
+    urgent.record_decision(engine, CID, "U1", level="district", approve=True,
+                           amount_fen=400_000, comment="同意", by="li.east",
+                           at=raised + timedelta(days=2, hours=1),
+                           status_after="awaiting_city")  # fmt: skip
+    [(to, text)] = run(timedelta(days=2, minutes=1), timedelta(days=2, hours=23))
+    assert to == ["chen.city"] and "待市级审批" in text  # the 2-hour reminder
+    [(to, text)] = run(timedelta(days=2, hours=23), timedelta(days=3, minutes=1))
+    assert to == ["chen.city"] and "U1" in text  # the deadline passed: escalated
+    urgent.record_decision(engine, CID, "U1", level="city", approve=True, amount_fen=400_000,
+                           comment="同意", by="chen.city", at=raised + timedelta(days=3, hours=1),
+                           status_after="approved")  # fmt: skip
+    assert run(timedelta(days=3, minutes=1), timedelta(days=40)) == []  # decided: quiet
+
+
+def test_a_case_not_decided_in_time_is_escalated_to_the_city(everyone: Followup) -> None:
+    engine = everyone.engine
+    small = urgent.NewCase(
+        case_id="U2", person_key="p-u2", name="李小红", id_number="11010519491231002X",
+        phone=None, district="东湖区", street="梅园街道", community="梅园一社区",
+        category="低保对象", asked_fen=80_000, reason="突发重病", raised_by="ops.city",
+    )  # fmt: skip
+    urgent.open_case(engine, CID, small, CALL)
+    channel = Recording()
+    sweep(engine, channel, PLAN, CID, CALL + timedelta(days=2, hours=23),
+          CALL + timedelta(days=3), lambda: NOW)  # fmt: skip
+    assert [ids for ids, _ in channel.sent] == [["chen.city"]]
+    assert "待区级审批" in channel.sent[0][1]

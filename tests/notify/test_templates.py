@@ -40,6 +40,7 @@ SAMPLES: dict[str, Mapping[str, object]] = {
     "delivery_reminder": REPORT,
     "rectification_reminder": REPORT,
     "verification_reminder": REPORT,
+    "urgent_reminder": REPORT,
     "case_deadline": REPORT,
     "weekly_dispatch": REPORT,
     "recipient_notice": {"campaign": "Warm Winter", "items": "holiday package", "amount": "500"},

@@ -1,6 +1,7 @@
 """When follow-up work (待办) is reminded and escalated: pure instants, no clocks.
 
-Verification cases (核实) and hazard rectifications (隐患整改) each have a deadline.
+Verification cases (核实), hazard rectifications (隐患整改) and urgent cases awaiting a
+decision (临时救助审批) each have a deadline.
 Their owners are reminded at the plan's offsets before it; once it passes, the
 level above hears at the deadline and then every escalation interval until the
 work is done. The campaign workflow sweeps at chosen instants and asks, for the
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-WorkKind = Literal["verification", "rectification"]
+WorkKind = Literal["verification", "rectification", "urgent"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class OpenWork:
     community: str  # "区/街道/社区" path of the household
     owner: str | None  # the responsible cadre's staff id (rectifications), if any
     label: str  # what to show in a message, e.g. "用电隐患" or "未收到"
+    awaiting: str = ""  # urgent cases: the level whose decision is awaited, district|city
 
 
 @dataclass(frozen=True)

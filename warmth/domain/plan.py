@@ -123,6 +123,11 @@ class UrgentPlan(_Model):
         default=Decimal(3000), ge=0, description="yuan; above it the city supervisor approves too"
     )
     project_name: str = Field(default="临时救助金", description="救助金项目名称 on the transfer")
+    decision_window: timedelta = Field(
+        default=timedelta(days=3),
+        description="a raised case is decided within this; its approvers are reminded at"
+        " cases.reminders before, and the city hears once it has passed",
+    )
 
 
 class WeeklyDispatch(_Model):
@@ -295,6 +300,8 @@ def plan_problems(plan: CampaignPlan) -> list[PlanProblem]:
     for name in ("verification_window", "rectification_window", "sweep_every", "sweep_grid"):
         if getattr(plan.cases, name) <= timedelta(0):
             add(f"cases.{name}", "must be a positive duration")
+    if plan.urgent is not None and plan.urgent.decision_window <= timedelta(0):
+        add("urgent.decision_window", "must be a positive duration")
     for j, offset in enumerate(plan.cases.reminders):
         if offset <= timedelta(0):
             add(f"cases.reminders[{j}]", "must be a positive duration")

@@ -55,6 +55,7 @@ KINDS: tuple[str, ...] = (
     "delivery_reminder",
     "rectification_reminder",
     "verification_reminder",
+    "urgent_reminder",
     "case_deadline",
     "weekly_dispatch",
     # an SMS to a recipient (救助对象短信): campaign, items, amount[, contact]

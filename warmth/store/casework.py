@@ -1,4 +1,5 @@
-"""Open follow-up work in the store: verification cases and hazard rectifications.
+"""Open follow-up work in the store: verification cases, hazard rectifications and
+urgent cases awaiting a decision.
 
 Read by the campaign's sweep (:mod:`warmth.followup_sweep`), which reminds owners
 before deadlines and escalates after them, and by the follow-up gate, which may not
@@ -9,22 +10,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from warmth.domain.casework import OpenWork
 from warmth.store.callbacks import open_case_deadlines
 from warmth.store.ledger import as_utc
-from warmth.store.schema import rectifications, verification_cases
+from warmth.store.schema import rectifications, urgent_cases, verification_cases
 
 REASON_ZH = {"not_received": "未收到", "complaint": "投诉"}
 
 
-def open_work(engine: Engine, campaign_id: str) -> list[OpenWork]:
-    """Every open verification case and rectification task of the campaign."""
+def open_work(
+    engine: Engine, campaign_id: str, urgent_window: timedelta | None = None
+) -> list[OpenWork]:
+    """Every open verification case and rectification task of the campaign; with
+    ``urgent_window`` (the plan's ``urgent.decision_window``) also every urgent case
+    awaiting a decision, due that long after it was raised."""
     out: list[OpenWork] = []
     v, r = verification_cases.c, rectifications.c
     with engine.connect() as conn:
+        if urgent_window is not None:
+            out.extend(_pending_urgent(conn, campaign_id, urgent_window))
         for row in conn.execute(
             select(
                 v.case_id, v.opened_at, v.deadline, v.district, v.street, v.community, v.reason
@@ -67,6 +75,35 @@ def open_work(engine: Engine, campaign_id: str) -> list[OpenWork]:
                 )
             )
     return sorted(out, key=lambda w: (w.deadline, w.kind, w.id))
+
+
+def _pending_urgent(conn: Connection, campaign_id: str, window: timedelta) -> list[OpenWork]:
+    u = urgent_cases.c
+    out: list[OpenWork] = []
+    for case in conn.execute(
+        select(
+            u.case_id, u.raised_at, u.district, u.street, u.community, u.asked_fen,
+            u.district_decided_by,
+        ).where(u.campaign_id == campaign_id, u.status == "pending")
+    ):  # fmt: skip
+        raised = as_utc(case.raised_at)
+        awaiting = "city" if case.district_decided_by else "district"
+        fen = int(case.asked_fen)
+        out.append(
+            OpenWork(
+                kind="urgent",
+                id=case.case_id,
+                opened_at=raised,
+                deadline=raised + window,
+                district=case.district,
+                community=f"{case.district}/{case.street}/{case.community}",
+                owner=None,
+                label=f"临时救助 {case.case_id}（申请 {fen // 100}.{fen % 100:02d} 元，"
+                f"待{'市级' if awaiting == 'city' else '区级'}审批）",
+                awaiting=awaiting,
+            )
+        )
+    return out
 
 
 def open_verification_by_district(
