@@ -129,3 +129,10 @@ def test_an_approver_below_district_level_is_refused() -> None:
         "phases.survey.approvers[3]: wu.street's scope '东湖区/梅园街道' is below a district;"
         " gates are decided district by district"
     ]
+
+
+def test_urgent_cases_need_a_positive_decision_window() -> None:
+    raw = raw_plan()
+    assert raw["urgent"] is not None
+    raw["urgent"]["decision_window"] = "PT0S"
+    assert problems(raw) == ["urgent.decision_window: must be a positive duration"]
