@@ -70,11 +70,15 @@ def register_batch(
     and its ``HouseholdRegistered`` event inside the database (``INSERT … SELECT``
     with SQLite's JSON functions) instead of through Python; the rest (merges,
     people reported twice in the batch) go the row-by-row way on every database.
-    Both give the same households and events (a test compares them).
+    Both give the same households and events (a test compares them); within a batch the
+    ledger then holds the folded events before the copied registrations (each stream's
+    own order is kept, and no reader depends on the order across streams).
     """
     with paused_gc(), engine.begin() as conn:
         if set_based is None:
             set_based = conn.dialect.name == "sqlite"
+        elif set_based and conn.dialect.name != "sqlite":
+            raise ValueError(f"set-based registration is SQLite's; not {conn.dialect.name}")
         columns: list[Any] = [
             roster_staging.c.person_key,
             roster_staging.c.import_id,
@@ -183,7 +187,7 @@ class _Fold:
                     payload,
                     self.actor,
                     self.at,
-                    registered_key(campaign_id, key),
+                    _registered_key(campaign_id, key),
                 )
             )
             return
@@ -208,7 +212,7 @@ class _Fold:
         )
 
 
-def registered_key(campaign_id: str, person_key: str) -> str:
+def _registered_key(campaign_id: str, person_key: str) -> str:
     """The idempotency key of a household's ``HouseholdRegistered`` event."""
     return f"{campaign_id}:{person_key}:registered"
 
@@ -286,7 +290,7 @@ def _copy_registrations(
     at: datetime,
 ) -> None:
     """Register people straight from their staged rows (SQLite; see :func:`register_batch`)."""
-    keys = [registered_key(campaign_id, key) for key, _i, _r in copied]
+    keys = [_registered_key(campaign_id, key) for key, _i, _r in copied]
     known = ledger.existing_keys(conn, keys)
     streams = [household_stream(campaign_id, key) for key, _i, _r in copied]
     versions = ledger.stream_versions(conn, streams)
