@@ -12,8 +12,10 @@ Who hears:
   supervisors nearest the household when no cadre is assigned; after it, the
   supervisors of the household's district.
 - urgent cases awaiting a decision (临时救助审批, due ``urgent.decision_window`` after
-  they were raised): the level awaited — the district's supervisors, or the city's once
-  the district approved a case above the threshold; after the deadline, the city.
+  they were raised): those who may decide at the level awaited — the district's
+  supervisors (the city's if none of them may), or the city's once the district
+  approved a case above the threshold; after the deadline, the city. The raiser and
+  the district's approver are never asked, as they may not decide.
   New cases are found by the daily sweep (raising one does not wake it).
 """
 
@@ -92,12 +94,7 @@ def recipients_for(plan: CampaignPlan, due: Due) -> list[str]:
     """Who is told about ``due`` (supervisor ids or a cadre's staff id)."""
     work = due.work
     if work.kind == "urgent":
-        city = _above(plan, work.district)
-        if work.awaiting == "city" or due.escalation:
-            people = city or _district_sups(plan, work.district)
-        else:
-            people = _district_sups(plan, work.district) or city
-        return [s.id for s in people]
+        return _urgent_recipients(plan, due)
     if work.kind == "verification":
         people = _above(plan, work.district) if due.escalation else []
         people = people or _district_sups(plan, work.district) or _nearest(plan, work.community)
@@ -106,6 +103,31 @@ def recipients_for(plan: CampaignPlan, due: Due) -> list[str]:
         return [work.owner]
     people = _district_sups(plan, work.district) if due.escalation else []
     return [s.id for s in (people or _nearest(plan, work.community))]
+
+
+def _urgent_recipients(plan: CampaignPlan, due: Due) -> list[str]:
+    """Who can decide an urgent case: the level awaited, without the people barred from it.
+
+    The district level is any supervisor covering the district, the city's included; the
+    city level is a city supervisor other than the raiser and the district's approver.
+    Before the deadline the district's own supervisors are asked first; after it, and
+    for the city level, the city's. When nobody is left who may decide, everyone who
+    would have been asked is told all the same: the case is stuck and someone must know.
+    """
+    work = due.work
+    district, city = _district_sups(plan, work.district), _above(plan, work.district)
+    if work.awaiting == "city":
+        order = [city]  # only a city supervisor gives the second approval
+    elif due.escalation:
+        order = [city, district]
+    else:
+        order = [district, city]
+    for people in order:
+        allowed = [s.id for s in people if s.id not in work.barred]
+        if allowed:
+            return allowed
+    everyone = [s.id for people in order for s in people]
+    return everyone or [s.id for s in district]
 
 
 def _line(work: OpenWork, escalation: int, zone: ZoneInfo) -> str:

@@ -99,3 +99,32 @@ def test_a_case_not_decided_in_time_is_escalated_to_the_city(everyone: Followup)
           CALL + timedelta(days=3), lambda: NOW)  # fmt: skip
     assert [ids for ids, _ in channel.sent] == [["chen.city"]]
     assert "待区级审批" in channel.sent[0][1]
+
+
+def test_nobody_is_asked_to_decide_a_case_they_may_not_decide(everyone: Followup) -> None:
+    engine = everyone.engine
+    own = urgent.NewCase(
+        case_id="U3", person_key="p-u3", name="张小军", id_number="11010519491231002X",
+        phone=None, district="东湖区", street="梅园街道", community="梅园一社区",
+        category="低保对象", asked_fen=600_000, reason="房屋倒塌", raised_by="li.east",
+    )  # fmt: skip
+    urgent.open_case(engine, CID, own, CALL)
+
+    def reminded(since: timedelta, until: timedelta) -> list[tuple[list[str], str]]:
+        channel = Recording()
+        sweep(engine, channel, PLAN, CID, CALL + since, CALL + until, lambda: NOW)
+        return channel.sent
+
+    # li.east raised it and may not approve it: the city supervisor is asked instead.
+    [(to, text)] = reminded(timedelta(0), timedelta(days=2, minutes=1))
+    assert to == ["chen.city"] and "待区级审批" in text
+    # chen.city gave the district's approval; the city's own is now awaited, and the
+    # label shows the amount the district approved, which bounds the city's decision.
+    urgent.record_decision(engine, CID, "U3", level="district", approve=True,
+                           amount_fen=450_000, comment="同意", by="chen.city",
+                           at=CALL + timedelta(days=2, hours=1),
+                           status_after="awaiting_city")  # fmt: skip
+    [(to, text)] = reminded(timedelta(days=2, minutes=1), timedelta(days=2, hours=23))
+    assert "区级核定 4500.00 元，待市级审批" in text
+    # Nobody else may give it in this plan: the one who would be asked is told anyway.
+    assert to == ["chen.city"]

@@ -136,3 +136,11 @@ def test_urgent_cases_need_a_positive_decision_window() -> None:
     assert raw["urgent"] is not None
     raw["urgent"]["decision_window"] = "PT0S"
     assert problems(raw) == ["urgent.decision_window: must be a positive duration"]
+
+
+def test_urgent_cases_need_a_city_supervisor_to_approve_large_ones() -> None:
+    raw = raw_plan()
+    for sup in raw["supervisors"]:
+        sup["scope"] = sup.get("scope") or "东湖区"  # the city supervisor becomes a district's
+    found = problems(raw)
+    assert any(p.startswith("urgent: needs a city supervisor") for p in found), found

@@ -33,6 +33,7 @@ class OpenWork:
     owner: str | None  # the responsible cadre's staff id (rectifications), if any
     label: str  # what to show in a message, e.g. "用电隐患" or "未收到"
     awaiting: str = ""  # urgent cases: the level whose decision is awaited, district|city
+    barred: tuple[str, ...] = ()  # urgent cases: who may not decide it (raiser, first approver)
 
 
 @dataclass(frozen=True)

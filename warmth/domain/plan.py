@@ -302,6 +302,16 @@ def plan_problems(plan: CampaignPlan) -> list[PlanProblem]:
             add(f"cases.{name}", "must be a positive duration")
     if plan.urgent is not None and plan.urgent.decision_window <= timedelta(0):
         add("urgent.decision_window", "must be a positive duration")
+    if plan.urgent is not None and not any(
+        plan.jurisdiction.has_scope(s.scope)
+        and scope_level(plan.jurisdiction.normalize_scope(s.scope)) == "city"
+        for s in plan.supervisors
+    ):
+        add(
+            "urgent",
+            "needs a city supervisor (scope covering the whole city): cases above"
+            " city_threshold are approved by one",
+        )
     for j, offset in enumerate(plan.cases.reminders):
         if offset <= timedelta(0):
             add(f"cases.reminders[{j}]", "must be a positive duration")

@@ -83,12 +83,15 @@ def _pending_urgent(conn: Connection, campaign_id: str, window: timedelta) -> li
     for case in conn.execute(
         select(
             u.case_id, u.raised_at, u.district, u.street, u.community, u.asked_fen,
-            u.district_decided_by,
+            u.approved_fen, u.raised_by, u.district_decided_by,
         ).where(u.campaign_id == campaign_id, u.status == "pending")
     ):  # fmt: skip
         raised = as_utc(case.raised_at)
-        awaiting = "city" if case.district_decided_by else "district"
-        fen = int(case.asked_fen)
+        first = case.district_decided_by
+        if first:  # approved by the district above the threshold: the city decides
+            what = f"区级核定 {_yuan(case.approved_fen)} 元，待市级审批"
+        else:
+            what = f"申请 {_yuan(case.asked_fen)} 元，待区级审批"
         out.append(
             OpenWork(
                 kind="urgent",
@@ -98,12 +101,17 @@ def _pending_urgent(conn: Connection, campaign_id: str, window: timedelta) -> li
                 district=case.district,
                 community=f"{case.district}/{case.street}/{case.community}",
                 owner=None,
-                label=f"临时救助 {case.case_id}（申请 {fen // 100}.{fen % 100:02d} 元，"
-                f"待{'市级' if awaiting == 'city' else '区级'}审批）",
-                awaiting=awaiting,
+                label=f"临时救助 {case.case_id}（{what}）",
+                awaiting="city" if first else "district",
+                barred=tuple(b for b in (case.raised_by, first) if b),
             )
         )
     return out
+
+
+def _yuan(fen: int | None) -> str:
+    value = int(fen or 0)
+    return f"{value // 100}.{value % 100:02d}"
 
 
 def open_verification_by_district(
