@@ -3,11 +3,13 @@
 SQLite lets one connection write. Every store transaction starts with ``BEGIN
 IMMEDIATE``; the others wait in SQLite's busy handler, which polls with sleeps of up to
 100 ms. When a worker runs several batch activities at once (districts in parallel),
-the write lock often sat free while the next writer slept: distributing 100,000
-households took 12–14 s in the issue stage with the busy handler and 10.5–10.8 s with
-this lock (interleaved runs, ``bench/README.md``). Taking this lock before ``BEGIN
-IMMEDIATE`` queues the process's writers in the process instead; SQLite's busy handler
-still arbitrates between processes (the CLI and the workers).
+the write lock could sit free while the next writer slept. Distributing 100,000
+households, the issue stage took 10.5–15.8 s (median 13.4) over eight runs with this
+lock and 12.2–15.8 s (median 14.1) over five without, on a machine whose speed swings
+by 2× (``bench/README.md``): a modest gain, and no sleeping in between writers.
+Taking this lock before ``BEGIN IMMEDIATE`` queues the process's writers in the
+process instead; SQLite's busy handler still arbitrates between processes (the CLI and
+the workers).
 
 The lock is released right after the transaction's ``COMMIT`` or ``ROLLBACK`` has
 reached the database. Both go through the dialect's ``do_commit``/``do_rollback`` —
