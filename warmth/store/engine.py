@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
-from warmth.store import jsontext, writelock
+from warmth.store import jsontext
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,8 +20,7 @@ def make_engine(url: str) -> Engine:
     (And a larger page cache and fewer automatic WAL checkpoints: see below.)
 
     SQLite allows one writer: ``BEGIN IMMEDIATE`` takes the write lock when a
-    transaction starts, so two batches never interleave a read-check-write. Writers of
-    one process queue on a lock of their own first (:mod:`warmth.store.writelock`).
+    transaction starts, so two batches never interleave a read-check-write.
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -54,7 +53,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA wal_autocheckpoint=16384")
             cursor.close()
 
-        writelock.install(engine)  # BEGIN IMMEDIATE, one writer of this process at a time
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(
