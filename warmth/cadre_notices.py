@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from warmth.contracts import Notification
 from warmth.domain.plan import CampaignPlan
-from warmth.messaging import campaign_directory, send_once
+from warmth.messaging import campaign_directory, send_each
 from warmth.notify.channels import Channel
 from warmth.store.staff import CadreLoad, cadre_notices
 
@@ -59,20 +59,15 @@ def notify_cadres(
 ) -> CadreNoticeOutcome:
     """Tell each active cadre of ``district`` their households (once per list).
 
-    ``beat`` is called before each message: the activity heartbeats there, so an attempt
-    that overran its time is stopped before a retry starts sending the same messages.
+    ``beat`` is called before each message (see :func:`warmth.messaging.send_each`).
     """
     loads = cadre_notices(engine, campaign_id, district)
     outcome = CadreNoticeOutcome(cadres=len(loads))
     if not loads:
         return outcome
     directory = campaign_directory(engine, plan, campaign_id, [load.cadre_id for load in loads])
-    for load in loads:
-        beat()
-        note = cadre_note(plan, campaign_id, district, load)
-        sent = send_once(engine, channel, directory, note, plan.time_zone, now)
-        if sent is None:
-            outcome.failed.append(note.idempotency_key)
-        elif sent:
-            outcome.sent += 1
+    notes = (cadre_note(plan, campaign_id, district, load) for load in loads)
+    outcome.sent, outcome.failed = send_each(
+        engine, channel, directory, notes, plan.time_zone, now, beat
+    )
     return outcome

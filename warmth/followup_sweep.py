@@ -33,7 +33,7 @@ from warmth.contracts import Notification
 from warmth.domain.casework import Due, OpenWork, due_in, next_instant
 from warmth.domain.jurisdiction import scope_covers, scope_level
 from warmth.domain.plan import CampaignPlan, Supervisor
-from warmth.messaging import campaign_directory, send_once
+from warmth.messaging import campaign_directory, send_each
 from warmth.notify.channels import Channel
 from warmth.store.casework import open_work
 
@@ -168,9 +168,8 @@ def sweep(
         return outcome
     directory = campaign_directory(engine, plan, campaign_id, [rid for rid, _, _ in groups])
     zone = plan.zone
-    for (rid, kind, late), items in sorted(groups.items()):
-        beat()
-        note = Notification(
+    notes = (
+        Notification(
             campaign_id=campaign_id,
             kind=_KIND[kind],
             recipients=[rid],
@@ -185,11 +184,11 @@ def sweep(
                 f":{rid}:{until.isoformat()}"
             ),
         )
-        sent = send_once(engine, channel, directory, note, plan.time_zone, now)
-        if sent is None:
-            outcome.failed.append(note.idempotency_key)
-        elif sent:
-            outcome.sent += 1
+        for (rid, kind, late), items in sorted(groups.items())
+    )
+    outcome.sent, outcome.failed = send_each(
+        engine, channel, directory, notes, plan.time_zone, now, beat
+    )
     return outcome
 
 

@@ -8,7 +8,7 @@ and a failing channel is recorded on the message and reported, never raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -59,3 +59,28 @@ def send_once(
         return None
     outbox.finish(engine, note.idempotency_key, now())
     return True
+
+
+def send_each(
+    engine: Engine,
+    channel: Channel,
+    directory: StaticDirectory,
+    notes: Iterable[Notification],
+    time_zone: str,
+    now: Callable[[], datetime],
+    beat: Callable[[], None],
+) -> tuple[int, list[str]]:
+    """:func:`send_once` for each note: how many were sent now, and the keys that failed.
+
+    ``beat`` is called before each message: the activity heartbeats there, so an attempt
+    that overran its time is stopped before a retry starts sending the same messages.
+    """
+    sent, failed = 0, []
+    for note in notes:
+        beat()
+        outcome = send_once(engine, channel, directory, note, time_zone, now)
+        if outcome is None:
+            failed.append(note.idempotency_key)
+        elif outcome:
+            sent += 1
+    return sent, failed
