@@ -50,7 +50,7 @@ from warmth.roster.normalize import HAZARD_KINDS
 from warmth.store import campaigns as campaign_store
 from warmth.store import jsontext
 from warmth.store.schema import households, ledger
-from warmth.store.sql import paused_gc
+from warmth.store.sql import driver_connection, paused_gc
 
 DELIVERY_CONFIRMED: str = EventType.DELIVERY_CONFIRMED
 """Ledger type of a confirmed delivery (签收确认); of its payload only ``item`` is read."""
@@ -550,12 +550,6 @@ def _issue(p: dict[str, Any]) -> Issue:
 _FETCH = 20_000
 
 
-def _dbapi(conn: Connection) -> Any:
-    raw = conn.connection.dbapi_connection
-    assert raw is not None, "the connection is closed"
-    return raw
-
-
 @contextmanager
 def snapshot(conn: Connection) -> Iterator[Connection]:
     """Read every query inside in one consistent snapshot, without taking a write lock.
@@ -566,7 +560,7 @@ def snapshot(conn: Connection) -> Iterator[Connection]:
     PostgreSQL a ``REPEATABLE READ`` transaction.
     """
     if conn.dialect.name == "sqlite":
-        raw = _dbapi(conn)
+        raw = driver_connection(conn)
         raw.execute("BEGIN")
         try:
             yield conn
@@ -593,7 +587,7 @@ def read_rows(conn: Connection, query: Select[Any]) -> Iterator[Sequence[Any]]:
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.params
     args = [params[name] for name in compiled.positiontup or ()]
-    cursor = _dbapi(conn).cursor()
+    cursor = driver_connection(conn).cursor()
     try:
         cursor.execute(str(compiled), args)
         while rows := cursor.fetchmany(_FETCH):

@@ -30,6 +30,13 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 _FETCH = 20_000
 
 
+def driver_connection(conn: Connection) -> Any:
+    """The DB-API connection under ``conn``, in its transaction (bulk work on SQLite)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None, "the connection is closed"
+    return raw
+
+
 def iter_rows(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]:
     """The rows of ``query`` as plain tuples, streamed.
 
@@ -44,9 +51,7 @@ def iter_rows(conn: Connection, query: Select[Any]) -> Iterator[tuple[Any, ...]]
         return
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.params
-    raw = conn.connection.dbapi_connection
-    assert raw is not None, "the connection is closed"
-    cursor = raw.cursor()
+    cursor = driver_connection(conn).cursor()
     try:
         cursor.execute(str(compiled), [params[name] for name in compiled.positiontup or ()])
         while rows := cursor.fetchmany(_FETCH):
@@ -66,8 +71,7 @@ def rows_in(
     values coerced one by one, which cost more than the lookup itself (1.4 of 2.8 s
     for 250,000 ledger keys, measured here).
     """
-    raw = conn.connection.dbapi_connection
-    assert raw is not None, "the connection is closed"
+    raw = driver_connection(conn)
     full = template.format(",".join("?" * IN_CHUNK))
     for i in range(0, len(values), IN_CHUNK):
         part = values[i : i + IN_CHUNK]

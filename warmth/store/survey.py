@@ -19,7 +19,7 @@ from warmth.domain.events import EventType, household_stream
 from warmth.store import ledger
 from warmth.store.jsontext import decoded
 from warmth.store.schema import households, roster_imports, roster_staging
-from warmth.store.sql import fetch_all, insert_values, paused_gc, rows_in
+from warmth.store.sql import driver_connection, fetch_all, insert_values, paused_gc, rows_in
 
 same_import = (roster_imports.c.campaign_id == roster_staging.c.campaign_id) & (
     roster_imports.c.import_id == roster_staging.c.import_id
@@ -238,8 +238,7 @@ def _split_copyable(
             wanted.append((key, import_id, row))
         else:
             copied.append((key, import_id, row))
-    raw = conn.connection.dbapi_connection
-    assert raw is not None, "the connection is closed"
+    raw = driver_connection(conn)
     rows = [
         (key, import_id, row, text)
         for key, import_id, row in wanted
@@ -296,8 +295,7 @@ def _copy_registrations(
     versions = ledger.stream_versions(conn, streams)
     stamp = _stored_time(conn, at)
     registered = str(EventType.HOUSEHOLD_REGISTERED)
-    raw = conn.connection.dbapi_connection
-    assert raw is not None, "the connection is closed"
+    raw = driver_connection(conn)
     raw.executemany(
         _COPY_HOUSEHOLD, [(stamp, campaign_id, import_id, row) for _k, import_id, row in copied]
     )
