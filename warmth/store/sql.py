@@ -128,11 +128,10 @@ def insert_values(
     compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
     if list(compiled.positiontup or ()) != names:  # pragma: no cover - a guard, never seen
         raise RuntimeError(f"unexpected parameter order for {table.name}: {compiled.positiontup}")
-    dialect = conn.dialect
     processors = [
         (i, p)
         for i, name in enumerate(names)
-        if (p := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        if (p := bind_processor(conn, table.c[name])) is not None
     ]
     params: list[tuple[Any, ...]]
     if processors:
@@ -150,6 +149,13 @@ def insert_values(
     else:
         params = [tuple(row) for row in rows]
     conn.exec_driver_sql(str(compiled), params)
+
+
+def bind_processor(conn: Connection, column: Any) -> Callable[[Any], Any] | None:
+    """How ``column``'s type turns a value into what the driver stores (None: as it is)."""
+    dialect = conn.dialect
+    process: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process
 
 
 def _processed_once(process: Callable[[Any], Any], values: Sequence[Any]) -> dict[int, Any]:

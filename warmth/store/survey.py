@@ -19,7 +19,14 @@ from warmth.domain.events import EventType, household_stream
 from warmth.store import ledger
 from warmth.store.jsontext import decoded
 from warmth.store.schema import households, roster_imports, roster_staging
-from warmth.store.sql import driver_connection, fetch_all, insert_values, paused_gc, rows_in
+from warmth.store.sql import (
+    bind_processor,
+    driver_connection,
+    fetch_all,
+    insert_values,
+    paused_gc,
+    rows_in,
+)
 
 same_import = (roster_imports.c.campaign_id == roster_staging.c.campaign_id) & (
     roster_imports.c.import_id == roster_staging.c.import_id
@@ -314,9 +321,7 @@ def _copy_registrations(
 
 def _stored_time(conn: Connection, at: datetime) -> Any:
     """``at`` as the store's date-time columns hold it (their bind processor's output)."""
-    process = households.c.registered_at.type.dialect_impl(conn.dialect).bind_processor(
-        conn.dialect
-    )
+    process = bind_processor(conn, households.c.registered_at)
     return at if process is None else process(at)
 
 
