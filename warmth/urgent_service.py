@@ -26,6 +26,7 @@ from warmth.contracts import UrgentCaseDecision, UrgentCaseRequest, UrgentPerson
 from warmth.domain.errors import NotFound, Rejected
 from warmth.domain.events import EventType
 from warmth.domain.ids import check_id, mask_id, mask_name, normalize_id
+from warmth.domain.money import yuan
 from warmth.domain.people import person_key
 from warmth.domain.urgent import UrgentCaseState, case_id, default_request_id, to_fen
 from warmth.payments import BANK_HEADER, bank_reference
@@ -37,7 +38,6 @@ from warmth.payments.bank import (
     mask_account,
     ordered_groups,
     permitted_groups,
-    yuan,
 )
 from warmth.roster.export import write_csv
 from warmth.service import _refused, _update

@@ -30,6 +30,7 @@ from warmth.auth.rules import Action, Forbidden, Principal, Role, allowed
 from warmth.domain.errors import WarmthError
 from warmth.domain.events import EventType
 from warmth.domain.ids import mask_id, mask_name
+from warmth.domain.money import yuan
 from warmth.domain.plan import CampaignPlan
 from warmth.roster.export import write_csv
 from warmth.store import ledger
@@ -74,13 +75,6 @@ def bank_reference(idempotency_key: str) -> str:
     ledger event by recomputing it over the campaign's ``AidIssued`` keys.
     """
     return hashlib.sha256(idempotency_key.encode()).hexdigest()[:16].upper()
-
-
-def yuan(fen: int) -> str:
-    """Fen as yuan with exactly two decimals, ``123456`` → ``"1234.56"``."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def mask_account(account: str) -> str:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import Connection, Engine, select
 
 from warmth.domain.casework import OpenWork
+from warmth.domain.money import yuan
 from warmth.store.callbacks import open_case_deadlines
 from warmth.store.ledger import as_utc
 from warmth.store.schema import rectifications, urgent_cases, verification_cases
@@ -89,9 +90,9 @@ def _pending_urgent(conn: Connection, campaign_id: str, window: timedelta) -> li
         raised = as_utc(case.raised_at)
         first = case.district_decided_by
         if first:  # approved by the district above the threshold: the city decides
-            what = f"区级核定 {_yuan(case.approved_fen)} 元，待市级审批"
+            what = f"区级核定 {yuan(int(case.approved_fen or 0))} 元，待市级审批"
         else:
-            what = f"申请 {_yuan(case.asked_fen)} 元，待区级审批"
+            what = f"申请 {yuan(int(case.asked_fen))} 元，待区级审批"
         out.append(
             OpenWork(
                 kind="urgent",
@@ -107,11 +108,6 @@ def _pending_urgent(conn: Connection, campaign_id: str, window: timedelta) -> li
             )
         )
     return out
-
-
-def _yuan(fen: int | None) -> str:
-    value = int(fen or 0)
-    return f"{value // 100}.{value % 100:02d}"
 
 
 def open_verification_by_district(
