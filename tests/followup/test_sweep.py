@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine
+
 from tests.distribute.conftest import LI
 from tests.followup.conftest import CALL, CALLER_EAST, CID, NOW, PLAN, SUP_EAST, Followup
 from warmth.callbacks import record_callback
@@ -51,72 +53,61 @@ def test_reminders_follow_a_moved_deadline_and_each_message_is_heartbeaten(
     assert [ids for ids, _ in later.sent] == [["li.east"]]  # the new 3-day reminder
 
 
+def _raise_case(engine: Engine, case_id: str, asked_fen: int, raised_by: str) -> None:
+    """An urgent case in 东湖区/梅园街道/梅园一社区, raised at CALL."""
+    case = urgent.NewCase(
+        case_id=case_id, person_key=f"p-{case_id}", name="王小明",
+        id_number="11010519491231002X", phone=None, district="东湖区", street="梅园街道",
+        community="梅园一社区", category="低保对象", asked_fen=asked_fen, reason="家中失火",
+        raised_by=raised_by,
+    )  # fmt: skip
+    urgent.open_case(engine, CID, case, CALL)
+
+
+def _swept(engine: Engine, since: timedelta, until: timedelta) -> list[tuple[list[str], str]]:
+    """The messages of a sweep of (CALL + since, CALL + until]."""
+    channel = Recording()
+    sweep(engine, channel, PLAN, CID, CALL + since, CALL + until, lambda: NOW)
+    return channel.sent
+
+
 def test_urgent_cases_awaiting_a_decision_remind_the_level_awaited_then_the_city(
     everyone: Followup,
 ) -> None:
     engine, raised = everyone.engine, CALL
-    fire = urgent.NewCase(
-        case_id="U1", person_key="p-u1", name="王小明", id_number="11010519491231002X",
-        phone=None, district="东湖区", street="梅园街道", community="梅园一社区",
-        category="低保对象", asked_fen=500_000, reason="家中失火", raised_by="ops.city",
-    )  # fmt: skip
-    urgent.open_case(engine, CID, fire, raised)
+    _raise_case(engine, "U1", 500_000, raised_by="ops.city")
     assert PLAN.urgent is not None and PLAN.urgent.decision_window == timedelta(days=3)
 
-    def run(since: timedelta, until: timedelta) -> list[tuple[list[str], str]]:
-        channel = Recording()
-        sweep(engine, channel, PLAN, CID, raised + since, raised + until, lambda: NOW)
-        return channel.sent
-
     # A day before the decision is due, the district's supervisor is reminded.
-    [(to, text)] = run(timedelta(0), timedelta(days=2, minutes=1))
+    [(to, text)] = _swept(engine, timedelta(0), timedelta(days=2, minutes=1))
     assert to == ["li.east"] and "U1" in text and "5000.00 元" in text and "待区级审批" in text
     # The district approves above the threshold: the city's decision is awaited now.
     urgent.record_decision(engine, CID, "U1", level="district", approve=True,
                            amount_fen=400_000, comment="同意", by="li.east",
                            at=raised + timedelta(days=2, hours=1),
                            status_after="awaiting_city")  # fmt: skip
-    [(to, text)] = run(timedelta(days=2, minutes=1), timedelta(days=2, hours=23))
+    [(to, text)] = _swept(engine, timedelta(days=2, minutes=1), timedelta(days=2, hours=23))
     assert to == ["chen.city"] and "待市级审批" in text  # the 2-hour reminder
-    [(to, text)] = run(timedelta(days=2, hours=23), timedelta(days=3, minutes=1))
+    [(to, text)] = _swept(engine, timedelta(days=2, hours=23), timedelta(days=3, minutes=1))
     assert to == ["chen.city"] and "U1" in text  # the deadline passed: escalated
     urgent.record_decision(engine, CID, "U1", level="city", approve=True, amount_fen=400_000,
                            comment="同意", by="chen.city", at=raised + timedelta(days=3, hours=1),
                            status_after="approved")  # fmt: skip
-    assert run(timedelta(days=3, minutes=1), timedelta(days=40)) == []  # decided: quiet
+    assert _swept(engine, timedelta(days=3, minutes=1), timedelta(days=40)) == []  # quiet
 
 
 def test_a_case_not_decided_in_time_is_escalated_to_the_city(everyone: Followup) -> None:
-    engine = everyone.engine
-    small = urgent.NewCase(
-        case_id="U2", person_key="p-u2", name="李小红", id_number="11010519491231002X",
-        phone=None, district="东湖区", street="梅园街道", community="梅园一社区",
-        category="低保对象", asked_fen=80_000, reason="突发重病", raised_by="ops.city",
-    )  # fmt: skip
-    urgent.open_case(engine, CID, small, CALL)
-    channel = Recording()
-    sweep(engine, channel, PLAN, CID, CALL + timedelta(days=2, hours=23),
-          CALL + timedelta(days=3), lambda: NOW)  # fmt: skip
-    assert [ids for ids, _ in channel.sent] == [["chen.city"]]
-    assert "待区级审批" in channel.sent[0][1]
+    _raise_case(everyone.engine, "U2", 80_000, raised_by="ops.city")
+    sent = _swept(everyone.engine, timedelta(days=2, hours=23), timedelta(days=3))
+    assert [ids for ids, _ in sent] == [["chen.city"]]
+    assert "待区级审批" in sent[0][1]
 
 
 def test_nobody_is_asked_to_decide_a_case_they_may_not_decide(everyone: Followup) -> None:
     engine = everyone.engine
-    own = urgent.NewCase(
-        case_id="U3", person_key="p-u3", name="张小军", id_number="11010519491231002X",
-        phone=None, district="东湖区", street="梅园街道", community="梅园一社区",
-        category="低保对象", asked_fen=600_000, reason="房屋倒塌", raised_by="li.east",
-    )  # fmt: skip
-    urgent.open_case(engine, CID, own, CALL)
-
-    def reminded(since: timedelta, until: timedelta) -> list[tuple[list[str], str]]:
-        channel = Recording()
-        sweep(engine, channel, PLAN, CID, CALL + since, CALL + until, lambda: NOW)
-        return channel.sent
-
+    _raise_case(engine, "U3", 600_000, raised_by="li.east")
     # li.east raised it and may not approve it: the city supervisor is asked instead.
-    [(to, text)] = reminded(timedelta(0), timedelta(days=2, minutes=1))
+    [(to, text)] = _swept(engine, timedelta(0), timedelta(days=2, minutes=1))
     assert to == ["chen.city"] and "待区级审批" in text
     # chen.city gave the district's approval; the city's own is now awaited, and the
     # label shows the amount the district approved, which bounds the city's decision.
@@ -124,7 +115,7 @@ def test_nobody_is_asked_to_decide_a_case_they_may_not_decide(everyone: Followup
                            amount_fen=450_000, comment="同意", by="chen.city",
                            at=CALL + timedelta(days=2, hours=1),
                            status_after="awaiting_city")  # fmt: skip
-    [(to, text)] = reminded(timedelta(days=2, minutes=1), timedelta(days=2, hours=23))
+    [(to, text)] = _swept(engine, timedelta(days=2, minutes=1), timedelta(days=2, hours=23))
     assert "区级核定 4500.00 元，待市级审批" in text
     # Nobody else may give it in this plan: the one who would be asked is told anyway.
     assert to == ["chen.city"]
