@@ -9,6 +9,7 @@ merged into the record (一人一档) and each merge is a ledger event.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -235,9 +236,7 @@ def _split_copyable(
     A row is copied when its person is not registered and has no other row in the
     batch: registering them needs nothing from Python. The others are read whole.
     """
-    seen: dict[str, int] = {}
-    for r in staged:
-        seen[r[0]] = seen.get(r[0], 0) + 1
+    seen = Counter(r[0] for r in staged)
     copied: list[tuple[str, str, int]] = []
     wanted: list[tuple[str, str, int]] = []
     for key, import_id, row in staged:
